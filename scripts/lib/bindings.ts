@@ -1,0 +1,243 @@
+/**
+ * Renders generated/operations.ts from the bundled spec: for every operationId
+ * its metadata, its handler input (path, query, body), a result union of
+ * exactly its documented success statuses, the per-tag handler interfaces, and
+ * the code that binds each operation to its handler.
+ *
+ * Types point into openapi-typescript's `operations` so the two never disagree.
+ */
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+type Method = (typeof METHODS)[number];
+
+interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+}
+interface MediaMap {
+  [mediaType: string]: { schema?: unknown };
+}
+interface Response {
+  content?: MediaMap;
+  headers?: Record<string, { required?: boolean; schema?: { type?: string } }>;
+}
+interface Operation {
+  operationId?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content: MediaMap };
+  responses: Record<string, Response>;
+  'x-permissions'?: string[];
+}
+export interface OpenApiDocument {
+  security?: Record<string, string[]>[];
+  paths: Record<string, Partial<Record<Method, Operation>> & { parameters?: Parameter[] }>;
+}
+
+interface Op {
+  id: string;
+  tag: string;
+  method: Method;
+  path: string;
+  route: string;
+  security: string[][];
+  permissions: string[];
+  pathParams: string[];
+  queryParams: string[];
+  body: { mediaType: string; required: boolean } | null;
+  results: { status: number; mediaType: string | null; headers: NonNullable<Response['headers']> }[];
+}
+
+const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
+const jsonish = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+function collect(spec: OpenApiDocument): Op[] {
+  const ops: Op[] = [];
+  const seen = new Set<string>();
+  for (const [path, item] of Object.entries(spec.paths).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const where = `${method.toUpperCase()} ${path}`;
+      if (!op.operationId) throw new Error(`${where} has no operationId`);
+      if (seen.has(op.operationId)) throw new Error(`operationId ${op.operationId} is used twice`);
+      seen.add(op.operationId);
+      const tag = op.tags?.[0];
+      if (!tag) throw new Error(`${where} (${op.operationId}) has no tag`);
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])];
+      const bodyMedia = op.requestBody ? Object.keys(op.requestBody.content) : [];
+      if (bodyMedia.length > 1) throw new Error(`${op.operationId}: one request media type is supported`);
+      const results = Object.entries(op.responses)
+        .filter(([status]) => /^[23]\d\d$/.test(status))
+        .map(([status, response]) => {
+          const media = Object.keys(response.content ?? {});
+          if (media.length > 1) throw new Error(`${op.operationId} ${status}: one response media type is supported`);
+          return { status: Number(status), mediaType: media[0] ?? null, headers: response.headers ?? {} };
+        });
+      if (results.length === 0) throw new Error(`${op.operationId} documents no success response`);
+      ops.push({
+        id: op.operationId,
+        tag,
+        method,
+        path,
+        route: path.replace(/\{([^}]+)\}/g, ':$1'),
+        security: (op.security ?? spec.security ?? []).map((requirement) => Object.keys(requirement).sort()),
+        permissions: op['x-permissions'] ?? [],
+        pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
+        queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
+        body: bodyMedia[0] ? { mediaType: bodyMedia[0], required: op.requestBody?.required === true } : null,
+        results,
+      });
+    }
+  }
+  return ops.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function inputType(op: Op): string {
+  const spec = `Spec[${q(op.id)}]`;
+  const fields: string[] = [];
+  if (op.pathParams.length) fields.push(`path: ${spec}['parameters']['path'];`);
+  if (op.queryParams.length) fields.push(`query: NonNullable<${spec}['parameters']['query']>;`);
+  if (op.body) {
+    const type = `NonNullable<${spec}['requestBody']>['content'][${q(op.body.mediaType)}]`;
+    fields.push(op.body.required ? `body: ${type};` : `body?: ${type};`);
+  }
+  return fields.length ? `{ ${fields.join(' ')} }` : 'Record<string, never>';
+}
+
+function headerType(headers: Response['headers']): string | null {
+  const entries = Object.entries(headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (!entries.length) return null;
+  const fields = entries.map(([name, header]) => {
+    const type = header.schema?.type === 'integer' || header.schema?.type === 'number' ? 'number' : 'string';
+    return `${q(name.toLowerCase())}${header.required ? '' : '?'}: ${type};`;
+  });
+  return `{ ${fields.join(' ')} }`;
+}
+
+function resultType(op: Op): string {
+  return op.results
+    .map(({ status, mediaType, headers }) => {
+      const fields = [`status: ${status};`];
+      if (mediaType) {
+        const body = jsonish(mediaType)
+          ? `Spec[${q(op.id)}]['responses'][${status}]['content'][${q(mediaType)}]`
+          : 'string';
+        fields.push(`body: ${body};`);
+      }
+      const h = headerType(headers);
+      if (h) fields.push(`headers: ${h};`);
+      return `{ ${fields.join(' ')} }`;
+    })
+    .join(' | ');
+}
+
+function meta(op: Op): string {
+  const responses = op.results.map((r) => `${r.status}: ${r.mediaType ? q(r.mediaType) : 'null'}`).join(', ');
+  return [
+    `  ${op.id}: {`,
+    `    operationId: ${q(op.id)},`,
+    `    tag: ${q(op.tag)},`,
+    `    method: ${q(op.method)},`,
+    `    path: ${q(op.path)},`,
+    `    route: ${q(op.route)},`,
+    `    security: [${op.security.map((alt) => `[${alt.map(q).join(', ')}]`).join(', ')}],`,
+    `    permissions: [${op.permissions.map(q).join(', ')}],`,
+    `    responses: { ${responses} },`,
+    `  },`,
+  ].join('\n');
+}
+
+function invocation(op: Op): string {
+  const args: string[] = [];
+  if (op.pathParams.length) args.push(`path: req.params as Inputs[${q(op.id)}]['path']`);
+  if (op.queryParams.length) args.push(`query: req.query as Inputs[${q(op.id)}]['query']`);
+  if (op.body) args.push(`body: req.body as Inputs[${q(op.id)}]['body']`);
+  const reqName = args.length ? 'req' : '_req';
+  return `  bind(operations.${op.id}, (${reqName}, ctx) => handlers.${op.tag}.${op.id}({ ${args.join(', ')} }, ctx));`;
+}
+
+export function renderOperations(spec: OpenApiDocument): string {
+  const ops = collect(spec);
+  const tags = [...new Set(ops.map((op) => op.tag))].sort();
+  const lines: string[] = [];
+  const push = (...more: string[]) => lines.push(...more);
+
+  push(
+    "import type { components, operations as Spec } from './schema';",
+    '',
+    "export type Schemas = components['schemas'];",
+    `export type OperationId = ${ops.map((op) => q(op.id)).join(' | ')};`,
+    `export type Tag = ${tags.map(q).join(' | ')};`,
+    '',
+    '/** What the router needs to know of an operation, read from the spec. */',
+    'export interface OperationMeta {',
+    '  readonly operationId: OperationId;',
+    '  readonly tag: Tag;',
+    "  readonly method: 'get' | 'put' | 'post' | 'delete' | 'patch';",
+    '  /** The path as the spec writes it, e.g. /v1/users/{user_id}. */',
+    '  readonly path: string;',
+    '  /** The same path in express syntax, e.g. /v1/users/:user_id. */',
+    '  readonly route: string;',
+    '  /** Alternative security requirements, each a list of scheme names; empty means public. */',
+    '  readonly security: readonly (readonly string[])[];',
+    '  /** Permissions the caller must hold (x-permissions). */',
+    '  readonly permissions: readonly string[];',
+    '  /** Documented success statuses and the media type of each (null: no body). */',
+    '  readonly responses: { readonly [status: number]: string | null };',
+    '}',
+    '',
+    'export const operations = {',
+    ...ops.map(meta),
+    '} as const satisfies Record<OperationId, OperationMeta>;',
+    '',
+    '/** The input each handler receives, already validated against the spec. */',
+    'export interface Inputs {',
+    ...ops.map((op) => `  ${op.id}: ${inputType(op)};`),
+    '}',
+    '',
+    '/** Exactly the documented success responses of each operation. */',
+    'export interface Results {',
+    ...ops.map((op) => `  ${op.id}: ${resultType(op)};`),
+    '}',
+    '',
+    'export type Handler<K extends OperationId, Ctx> = (input: Inputs[K], ctx: Ctx) => Promise<Results[K]>;',
+    '',
+  );
+  for (const tag of tags) {
+    push(`export interface ${pascal(tag)}Handlers<Ctx> {`);
+    for (const op of ops.filter((o) => o.tag === tag)) push(`  ${op.id}: Handler<${q(op.id)}, Ctx>;`);
+    push('}', '');
+  }
+  push(
+    '/** One handler object per tag; a missing handler does not compile. */',
+    'export interface Handlers<Ctx> {',
+    ...tags.map((tag) => `  ${tag}: ${pascal(tag)}Handlers<Ctx>;`),
+    '}',
+    '',
+    'export interface RawRequest {',
+    '  params: unknown;',
+    '  query: unknown;',
+    '  body: unknown;',
+    '}',
+    '',
+    'export type Invoke<Ctx> = (req: RawRequest, ctx: Ctx) => Promise<Results[OperationId]>;',
+    '',
+    '/** Operations whose handler is missing from `handlers` (checked again at start-up, for plain JS callers). */',
+    'export function unboundOperations(handlers: unknown): OperationId[] {',
+    '  const byTag = (handlers ?? {}) as Record<string, Record<string, unknown> | undefined>;',
+    "  return Object.values(operations).filter((op) => typeof byTag[op.tag]?.[op.operationId] !== 'function').map((op) => op.operationId);",
+    '}',
+    '',
+    '/** Hands each operation and a typed call of its handler to `bind`; refuses to run with an unbound operation. */',
+    'export function bindOperations<Ctx>(handlers: Handlers<Ctx>, bind: (op: OperationMeta, invoke: Invoke<Ctx>) => void): void {',
+    '  const missing = unboundOperations(handlers);',
+    "  if (missing.length) throw new Error(`Unbound operations (no handler): ${missing.join(', ')}`);",
+    ...ops.map(invocation),
+    '}',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,119 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { AppError, STATUS, type ErrorCode, type FieldError } from '../../core/errors';
+import type { Logger } from '../../core/logging';
+
+export const PROBLEM_TYPE_PREFIX = 'urn:gatehouse:problem:';
+
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** Errors thrown by express-openapi-validator and body-parser carry these. */
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  expose?: boolean;
+  errors?: { path?: string; message?: string }[];
+  headers?: Record<string, string>;
+}
+
+/** Every error, from anywhere, as a domain error; an unknown one becomes 'internal'. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as HttpishError;
+  const status = e.status ?? e.statusCode;
+  if (e.type === 'entity.parse.failed') return new AppError('bad_request', 'The request body is not valid JSON.');
+  if (e.type === 'entity.too.large') {
+    return new AppError('payload_too_large', 'The request body is larger than this server accepts.');
+  }
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return new AppError('unsupported_media_type', 'The request body is in an encoding this server does not accept.');
+  }
+  if (Array.isArray(e.errors) && status === 400) {
+    const errors: FieldError[] = e.errors.map((item) => ({
+      path: item.path ?? '',
+      message: item.message ?? 'is invalid',
+    }));
+    return new AppError('validation_failed', 'The request does not match the API description; see errors.', {
+      errors,
+    });
+  }
+  const code = status === undefined ? undefined : BY_STATUS[status];
+  if (code && (Array.isArray(e.errors) || e.expose === true)) {
+    const allow = e.headers?.Allow ?? e.headers?.allow;
+    return new AppError(code, DETAILS[code] ?? STATUS[code].title, allow ? { headers: { Allow: allow } } : {});
+  }
+  return new AppError('internal', 'An unexpected error occurred. Quote the request id when reporting it.', {
+    cause: err,
+  });
+}
+
+const DETAILS: Partial<Record<ErrorCode, string>> = {
+  not_found: 'No resource is at this path.',
+  method_not_allowed: 'This path does not accept this method.',
+  not_acceptable: 'None of the media types in Accept can be produced.',
+  unsupported_media_type: 'The request body must be application/json.',
+  payload_too_large: 'The request body is larger than this server accepts.',
+  bad_request: 'The request is malformed.',
+};
+
+/** The one place errors become RFC 9457 problem+json. 5xx are logged with their cause; nothing internal is sent. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const error = toAppError(err);
+    const { status, title } = STATUS[error.code];
+    if (status >= 500) {
+      const cause = error.code === 'internal' ? error.options.cause : error;
+      logger.error('request failed', { request_id: req.id, error: describe(cause) });
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res
+      .status(status)
+      .set(error.options.headers ?? {})
+      .type('application/problem+json')
+      .json({
+        ...error.options.extensions,
+        type: PROBLEM_TYPE_PREFIX + error.code,
+        title,
+        status,
+        detail: error.message,
+        instance: instance(req),
+        request_id: req.id,
+        ...(error.options.errors ? { errors: error.options.errors } : {}),
+      });
+  };
+}
+
+/** Anything that reached the end of the chain unanswered. */
+export function notFound(): RequestHandler {
+  return () => {
+    throw new AppError('not_found', DETAILS.not_found ?? 'Not found.');
+  };
+}
+
+function instance(req: Request): string {
+  return req.originalUrl.split('?')[0] ?? '/';
+}
+
+function describe(cause: unknown): Record<string, unknown> {
+  if (cause instanceof Error) {
+    const extra = (cause as { errors?: unknown }).errors;
+    return { name: cause.name, message: cause.message, stack: cause.stack, ...(extra ? { errors: extra } : {}) };
+  }
+  return { value: String(cause) };
+}

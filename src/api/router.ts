@@ -1,0 +1,34 @@
+import { Router, type Response } from 'express';
+import { bindOperations, type Handlers, type OperationMeta, type Results } from '../../generated/operations';
+import type { UnitOfWork } from '../core/unit-of-work';
+import { requestCtx, type RequestCtx } from './dependencies';
+
+/**
+ * Mounts every operation of the spec on its method and path. Each call runs
+ * in its own unit of work, committed only when the handler succeeds; errors
+ * fall through to the problem middleware.
+ */
+export function operationsRouter(handlers: Handlers<RequestCtx>, uow: UnitOfWork): Router {
+  const router = Router();
+  bindOperations(handlers, (op, invoke) => {
+    router[op.method](op.route, async (req, res) => {
+      res.locals.operationId = op.operationId;
+      const result = await uow.run(() => invoke(req, requestCtx(req)));
+      send(res, op, result);
+    });
+  });
+  return router;
+}
+
+function send(res: Response, op: OperationMeta, result: Results[keyof Results]): void {
+  res.status(result.status);
+  if ('headers' in result) res.set(result.headers);
+  const mediaType = op.responses[result.status];
+  if (!('body' in result) || !mediaType) {
+    res.end();
+  } else if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+    res.type(mediaType).json(result.body);
+  } else {
+    res.type(mediaType).send(result.body);
+  }
+}

@@ -1,0 +1,34 @@
+import { inject, injectable } from 'tsyringe';
+import type { SystemHandlers } from '../../../generated/operations';
+import { UnavailableError } from '../../core/errors';
+import { ReadinessService } from '../../services/readiness.service';
+import type { RequestCtx } from '../dependencies';
+import { DOCS_PAGE } from '../docs';
+import { apiSpec, apiSpecYaml } from '../spec';
+
+@injectable()
+export class SystemRoutes implements SystemHandlers<RequestCtx> {
+  constructor(@inject(ReadinessService) private readonly readiness: ReadinessService) {}
+
+  async getHealth() {
+    return { status: 200, body: { status: 'ok' } } as const;
+  }
+
+  async getReadiness() {
+    const { ready, checks } = await this.readiness.check();
+    if (!ready) throw new UnavailableError('The service is not ready; see checks.', { checks });
+    return { status: 200, body: { status: 'ready', checks } } as const;
+  }
+
+  async getOpenApiJson() {
+    return { status: 200, body: apiSpec } as const;
+  }
+
+  async getOpenApiYaml() {
+    return { status: 200, body: apiSpecYaml } as const;
+  }
+
+  async getDocs() {
+    return { status: 200, body: DOCS_PAGE } as const;
+  }
+}

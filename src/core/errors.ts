@@ -1,0 +1,93 @@
+/**
+ * Domain errors. Thrown anywhere below the HTTP layer; the error middleware is
+ * the one place that turns them into problem+json, using STATUS below.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'not_acceptable'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unprocessable'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+/** The compiler makes every code have a status and a title. */
+export const STATUS: Record<ErrorCode, { status: number; title: string }> = {
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 400, title: 'Validation failed' },
+  unauthenticated: { status: 401, title: 'Unauthenticated' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  not_acceptable: { status: 406, title: 'Not acceptable' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'Unprocessable content' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    readonly options: {
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+      /** Extra members of the problem document (RFC 9457 extensions). */
+      extensions?: Record<string, unknown>;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(detail: string, errors: FieldError[]) {
+    super('validation_failed', detail, { errors });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail: string) {
+    super('forbidden', detail);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail: string) {
+    super('not_found', detail);
+  }
+}
+
+/** A uniqueness rule would be broken; `field` names what collided. */
+export class ConflictError extends AppError {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
+    super('conflict', detail);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(detail: string, extensions?: Record<string, unknown>) {
+    super('unavailable', detail, { extensions });
+  }
+}

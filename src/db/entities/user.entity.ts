@@ -1,0 +1,46 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { Role } from '../../models/domain/user';
+
+export class UserEntity {
+  id!: string;
+  username!: string;
+  email!: string;
+  fullName!: string | null;
+  passwordHash!: string;
+  roles!: Role[];
+  isActive!: boolean;
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+/** Unique indexes whose violation means "this field is taken", by constraint name. */
+export const USER_UNIQUE_FIELDS: Record<string, string> = {
+  users_username_lower_unique: 'username',
+  users_email_lower_unique: 'email',
+};
+
+export const UserSchema = new EntitySchema<UserEntity>({
+  class: UserEntity,
+  tableName: 'users',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    username: { type: 'string', length: 32 },
+    email: { type: 'string', length: 254 },
+    fullName: { type: 'string', length: 200, nullable: true },
+    passwordHash: { type: 'text', lazy: true },
+    roles: { type: 'text[]' },
+    isActive: { type: 'boolean' },
+    createdAt: { type: 'datetime', columnType: 'timestamptz' },
+    updatedAt: { type: 'datetime', columnType: 'timestamptz' },
+  },
+  indexes: [
+    {
+      name: 'users_username_lower_unique',
+      expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+    },
+    {
+      name: 'users_email_lower_unique',
+      expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))',
+    },
+  ],
+});

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126140805 } from './Migration20261126140805';
+
+/** Every migration, oldest first. `make migration` appends to this list. */
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261126140805', class: Migration20261126140805 },
+];

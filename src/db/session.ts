@@ -1,0 +1,125 @@
+import { MikroORM, RequestContext, UniqueConstraintViolationException, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PostgreSqlDriver, defineConfig } from '@mikro-orm/postgresql';
+import type { Config } from '../core/config';
+import { ConflictError } from '../core/errors';
+import type { Logger } from '../core/logging';
+import type { UnitOfWork } from '../core/unit-of-work';
+import { USER_UNIQUE_FIELDS, UserSchema } from './entities/user.entity';
+import { migrations } from './migrations';
+
+export type Orm = MikroORM<PostgreSqlDriver>;
+
+export function ormOptions(url: string, db: Config['database']): Options<PostgreSqlDriver> {
+  return defineConfig({
+    clientUrl: url,
+    entities: [UserSchema],
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: migrations,
+      path: 'src/db/migrations',
+      pathTs: 'src/db/migrations',
+      emit: 'ts',
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+    pool: {
+      min: db.poolMin,
+      max: db.poolMax,
+      acquireTimeoutMillis: db.acquireTimeoutMs,
+      idleTimeoutMillis: db.idleTimeoutMs,
+    },
+    driverOptions: { connection: { statement_timeout: db.statementTimeoutMs } },
+    connect: false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: false,
+  });
+}
+
+export function createOrm(url: string, db: Config['database']): Promise<Orm> {
+  return MikroORM.init(ormOptions(url, db));
+}
+
+/** Waits for the database with exponential backoff, logging each try. */
+export async function waitForDatabase(orm: Orm, db: Config['database'], logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const check = await orm.checkConnection();
+    if (check.ok) {
+      logger.info('database connected', { attempt });
+      return;
+    }
+    if (attempt > db.connectRetries) {
+      throw new Error(`database unreachable after ${attempt} tries: ${check.reason}`);
+    }
+    const delayMs = Math.min(db.connectBackoffMs * 2 ** (attempt - 1), 30_000);
+    logger.warn('database not reachable, retrying', { attempt, retry_in_ms: delayMs, reason: check.reason });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
+
+/** What readiness and start-up need to know of the database. */
+export class Database {
+  private migrated = false;
+
+  constructor(readonly orm: Orm) {}
+
+  /** Resolves when `select 1` answers within `timeoutMs`; rejects otherwise. */
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.orm.em.getConnection().execute('select 1'), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Names of migrations not yet applied. Once none is pending, that stays true for this process. */
+  async pendingMigrations(): Promise<string[]> {
+    if (this.migrated) return [];
+    const pending = (await this.orm.getMigrator().getPendingMigrations()).map((m) => m.name);
+    this.migrated = pending.length === 0;
+    return pending;
+  }
+
+  async migrate(): Promise<string[]> {
+    const applied = await this.orm.getMigrator().up();
+    this.migrated = true;
+    return applied.map((m) => m.name);
+  }
+
+  close(): Promise<void> {
+    return this.orm.close(true);
+  }
+}
+
+export class MikroOrmUnitOfWork implements UnitOfWork {
+  constructor(private readonly orm: Orm) {}
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return RequestContext.create(this.orm.em, async () => {
+      const result = await work();
+      try {
+        await this.orm.em.flush();
+      } catch (error) {
+        throw translate(error);
+      }
+      return result;
+    });
+  }
+}
+
+/** Driver errors that mean something to the domain become domain errors. */
+function translate(error: unknown): unknown {
+  if (error instanceof UniqueConstraintViolationException) {
+    const constraint = (error as { constraint?: string }).constraint ?? '';
+    const field = USER_UNIQUE_FIELDS[constraint];
+    if (field) return new ConflictError(field, `A user with this ${field} already exists.`);
+  }
+  return error;
+}

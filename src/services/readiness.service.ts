@@ -1,0 +1,56 @@
+import { inject, injectable } from 'tsyringe';
+import { DATABASE_HEALTH, LOGGER } from '../container.tokens';
+import type { Logger } from '../core/logging';
+
+export interface DatabaseHealth {
+  ping(timeoutMs: number): Promise<void>;
+  pendingMigrations(): Promise<string[]>;
+}
+
+export interface Check {
+  status: 'ok' | 'failing';
+  detail?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: { database: Check; migrations: Check };
+}
+
+export const READINESS_TIMEOUT_MS = 2_000;
+
+@injectable()
+export class ReadinessService {
+  constructor(
+    @inject(DATABASE_HEALTH) private readonly db: DatabaseHealth,
+    @inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async check(): Promise<Readiness> {
+    const database = await this.probe('database', () => this.db.ping(READINESS_TIMEOUT_MS));
+    const migrations: Check =
+      database.status === 'ok'
+        ? await this.probe('migrations', async () => {
+            const pending = await this.db.pendingMigrations();
+            if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
+          })
+        : { status: 'failing', detail: 'unknown while the database does not answer' };
+    return { ready: database.status === 'ok' && migrations.status === 'ok', checks: { database, migrations } };
+  }
+
+  /** The reason goes to the log; the answer says only what failed, never a host or driver message. */
+  private async probe(name: 'database' | 'migrations', run: () => Promise<void>): Promise<Check> {
+    try {
+      await run();
+      return { status: 'ok' };
+    } catch (error) {
+      this.logger.warn('readiness check failed', { check: name, reason: (error as Error).message });
+      return { status: 'failing', detail: FAILING[name] };
+    }
+  }
+}
+
+const FAILING = {
+  database: 'the database did not answer',
+  migrations: 'migrations are pending or could not be read',
+} as const;

@@ -1,0 +1,80 @@
+import request from 'supertest';
+import { parse } from 'yaml';
+import spec from '../../generated/openapi.json';
+import { startTestApp, type TestApp } from '../support/app';
+import { expectProblem } from '../support/problem';
+import { EMPTY_URL, testDatabaseUrl } from '../support/test-database';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+describe('probes', () => {
+  it('GET /healthz is 200', async () => {
+    const res = await request(t.app).get('/healthz').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz is 200 when the database answers and no migration is pending', async () => {
+    const res = await request(t.app).get('/readyz').expect(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { database: { status: 'ok' }, migrations: { status: 'ok' } } });
+  });
+
+  it('GET /readyz is 503 while migrations are pending', async () => {
+    const unmigrated = await startTestApp({ databaseUrl: testDatabaseUrl(EMPTY_URL) });
+    try {
+      const problem = expectProblem(await request(unmigrated.app).get('/readyz'), 503);
+      expect(problem.checks).toEqual({
+        database: { status: 'ok' },
+        migrations: { status: 'failing', detail: expect.any(String) },
+      });
+      expect((await request(unmigrated.app).get('/healthz')).status).toBe(200);
+    } finally {
+      await unmigrated.close();
+    }
+  });
+
+  it('GET /readyz is 503 when the database is unreachable, saying nothing of where it is', async () => {
+    const offline = await startTestApp({ databaseUrl: 'postgresql://nobody@127.0.0.1:1/none' });
+    try {
+      const res = await request(offline.app).get('/readyz');
+      const problem = expectProblem(res, 503);
+      expect(problem.checks).toEqual({
+        database: { status: 'failing', detail: expect.any(String) },
+        migrations: { status: 'failing', detail: expect.any(String) },
+      });
+      expect(res.text).not.toContain('127.0.0.1');
+      expect(res.text).not.toContain('ECONNREFUSED');
+      expect((await request(offline.app).get('/healthz')).status).toBe(200);
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe('served API description', () => {
+  it('GET /openapi.json is the bundled spec', async () => {
+    const res = await request(t.app).get('/openapi.json').expect(200);
+    expect(res.body).toEqual(spec);
+  });
+
+  it('GET /openapi.yaml is the same document as YAML', async () => {
+    const res = await request(t.app).get('/openapi.yaml').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(parse(res.text)).toEqual(spec);
+  });
+
+  it('GET /docs is an HTML page whose assets are served here, not from a CDN', async () => {
+    const res = await request(t.app).get('/docs').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    const assets = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      expect(asset.startsWith('/')).toBe(true);
+      const served = await request(t.app).get(asset);
+      expect({ asset, status: served.status }).toEqual({ asset, status: 200 });
+    }
+  });
+});

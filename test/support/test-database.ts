@@ -1,0 +1,13 @@
+/**
+ * Each test run gets databases of its own: on the PostgreSQL server named by
+ * DATABASE_URL when it is set, else in an in-memory embedded database.
+ * Workers find them in these variables.
+ */
+export const MIGRATED_URL = 'GATEHOUSE_TEST_DATABASE_URL';
+export const EMPTY_URL = 'GATEHOUSE_TEST_EMPTY_DATABASE_URL';
+
+export function testDatabaseUrl(which: typeof MIGRATED_URL | typeof EMPTY_URL = MIGRATED_URL): string {
+  const url = process.env[which];
+  if (!url) throw new Error(`${which} is not set: run the tests through jest (its globalSetup creates the databases)`);
+  return url;
+}
