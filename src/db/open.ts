@@ -1,0 +1,42 @@
+import type { Config } from '../core/config';
+import type { Logger } from '../core/logging';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded';
+import { createOrm, Database, waitForDatabase } from './session';
+
+export interface OpenDatabase {
+  database: Database;
+  /** Closes the pool, then the embedded server if one was started. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded database in DATA_DIR when
+ * none is set; waits for it with backoff and applies migrations if asked.
+ */
+export async function openDatabase(settings: Config['database'], logger: Logger): Promise<OpenDatabase> {
+  let url = settings.url;
+  let embedded: EmbeddedDatabase | undefined;
+  if (!url) {
+    // The embedded server runs one transaction at a time over one connection; the pool must not ask for more.
+    embedded = await startEmbeddedDatabase({ dataDir: settings.dataDir, maxConnections: 1 });
+    url = embedded.url;
+    settings = { ...settings, poolMin: 0, poolMax: 1 };
+    logger.info('embedded database started (set DATABASE_URL to use PostgreSQL)', { data_dir: settings.dataDir });
+  }
+  const database = new Database(await createOrm(url, settings));
+  const close = async () => {
+    await database.close();
+    await embedded?.stop();
+  };
+  try {
+    await waitForDatabase(database.orm, settings, logger);
+    if (settings.migrateOnStart) {
+      const applied = await database.migrate();
+      logger.info('migrations up to date', { applied });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { database, close };
+}
