@@ -18,6 +18,7 @@ interface MediaMap {
   [mediaType: string]: { schema?: unknown };
 }
 interface Response {
+  description?: string;
   content?: MediaMap;
   headers?: Record<string, { required?: boolean; schema?: { type?: string } }>;
 }

@@ -1,0 +1,114 @@
+/**
+ * The process entry as an operator runs it: settings from the environment,
+ * the embedded database in DATA_DIR, migrations at start-up, SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { userCreate } from '../factories/user.factory';
+
+const root = resolve(__dirname, '../..');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+function start(env: Record<string, string>): Running {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k === 'PATH' || k === 'HOME' || k === 'TMPDIR'),
+  );
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+    cwd: root,
+    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitReady(base: string, running: Running, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (running.child.exitCode !== null) throw new Error(`server exited early:\n${running.output()}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server not ready in ${timeoutMs} ms:\n${running.output()}`);
+}
+
+const post = (base: string, body: unknown) =>
+  fetch(`${base}/v1/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('the server process on the embedded database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps its data across a restart and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { PORT: String(port), DATA_DIR: dataDir };
+    const user = userCreate();
+
+    const first = start(env);
+    await waitReady(base, first);
+    expect((await post(base, user)).status).toBe(201);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('embedded database started');
+    expect(first.output()).not.toContain(user.password);
+
+    const second = start(env);
+    await waitReady(base, second);
+    const again = await post(base, user);
+    expect(again.status).toBe(409);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 120_000);
+});
+
+describe('start-up failures', () => {
+  it('stops with a clear message naming each bad setting', async () => {
+    const running = start({ PORT: 'eighty', REGISTRATION_OPEN: 'perhaps' });
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toMatch(/PORT: must be a whole number/);
+    expect(running.output()).toMatch(/REGISTRATION_OPEN: must be true or false/);
+  }, 30_000);
+
+  it('retries an unreachable database with backoff, logging each try, then gives up', async () => {
+    const port = await freePort(); // nothing listens there
+    const running = start({
+      DATABASE_URL: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      DB_CONNECT_RETRIES: '2',
+      DB_CONNECT_BACKOFF_MS: '50',
+    });
+    expect(await running.exited).toBe(1);
+    const retries = running.output().match(/database not reachable, retrying/g) ?? [];
+    expect(retries).toHaveLength(2);
+    expect(running.output()).toMatch(/"retry_in_ms":50[,}][\s\S]*"retry_in_ms":100[,}]/);
+    expect(running.output()).toMatch(/database unreachable after 3 tries/);
+  }, 30_000);
+});

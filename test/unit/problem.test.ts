@@ -1,0 +1,57 @@
+import { AppError, ConflictError, STATUS } from '../../src/core/errors';
+import { toAppError } from '../../src/api/middleware/problem';
+
+describe('toAppError', () => {
+  it('keeps domain errors as they are', () => {
+    const error = new ConflictError('email', 'taken');
+    expect(toAppError(error)).toBe(error);
+  });
+
+  it('maps body-parser failures', () => {
+    expect(toAppError(Object.assign(new SyntaxError('x'), { status: 400, type: 'entity.parse.failed' })).code).toBe(
+      'bad_request',
+    );
+    expect(toAppError({ status: 413, type: 'entity.too.large', expose: true }).code).toBe('payload_too_large');
+    expect(toAppError({ status: 415, type: 'charset.unsupported', expose: true }).code).toBe('unsupported_media_type');
+  });
+
+  it('maps validator errors, keeping every field error and the Allow header', () => {
+    const validation = toAppError({
+      status: 400,
+      errors: [
+        { path: '/body/a', message: 'bad a' },
+        { path: '/body/b', message: 'bad b' },
+      ],
+    });
+    expect(validation.code).toBe('validation_failed');
+    expect(validation.options.errors).toEqual([
+      { path: '/body/a', message: 'bad a' },
+      { path: '/body/b', message: 'bad b' },
+    ]);
+    const notAllowed = toAppError({ status: 405, errors: [], headers: { Allow: 'GET' } });
+    expect(notAllowed.code).toBe('method_not_allowed');
+    expect(notAllowed.options.headers).toEqual({ Allow: 'GET' });
+  });
+
+  it('turns anything else into a generic internal error that keeps the cause for the log', () => {
+    const boom = new Error('password=hunter2 at db.internal:5432');
+    const error = toAppError(boom);
+    expect(error.code).toBe('internal');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.options.cause).toBe(boom);
+    expect(toAppError('a string').code).toBe('internal');
+    expect(toAppError(null).code).toBe('internal');
+    expect(toAppError({ status: 500, errors: [{ path: '/response', message: 'x' }] }).code).toBe('internal');
+  });
+
+  it('does not trust a status on an error that is not meant to be shown', () => {
+    expect(toAppError({ status: 404 }).code).toBe('internal');
+  });
+
+  it('has a 4xx or 5xx status and a title for every code', () => {
+    for (const [code, { status, title }] of Object.entries(STATUS)) {
+      expect({ code, ok: status >= 400 && status <= 599 && title.length > 0 }).toEqual({ code, ok: true });
+    }
+    expect(new AppError('conflict', 'x').name).toBe('AppError');
+  });
+});
