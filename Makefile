@@ -26,7 +26,7 @@ run: build
 	node dist/src/main.js
 
 test: $(INSTALLED)
-	npx jest
+	npx jest $(JEST_ARGS)
 
 test-unit: $(INSTALLED)
 	npx jest test/unit

@@ -36,6 +36,9 @@ const schema = z.object({
   DB_CONNECT_BACKOFF_MS: int(10, 60_000).default(250),
 });
 
+/** Every variable loadConfig reads. */
+export const SETTING_NAMES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
 /** The variables loadConfig reads, all optional strings as in process.env. */
 export type Env = Partial<Record<keyof z.input<typeof schema>, string>>;
 
