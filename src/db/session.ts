@@ -10,6 +10,10 @@ import { migrations } from './migrations';
 
 export type Orm = MikroORM<PostgreSqlDriver>;
 
+interface PgClient {
+  query(sql: string, callback: (error: Error | null) => void): void;
+}
+
 export function ormOptions(url: string, db: Config['database']): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl: url,
@@ -30,8 +34,11 @@ export function ormOptions(url: string, db: Config['database']): Options<Postgre
       max: db.poolMax,
       acquireTimeoutMillis: db.acquireTimeoutMs,
       idleTimeoutMillis: db.idleTimeoutMs,
+      // A SET per new connection rather than a startup parameter, which the embedded server ignores.
+      afterCreate: (conn: PgClient, done: (error: Error | null, conn: PgClient) => void) => {
+        conn.query(`set statement_timeout = ${db.statementTimeoutMs}`, (error) => done(error, conn));
+      },
     },
-    driverOptions: { connection: { statement_timeout: db.statementTimeoutMs } },
     connect: false,
     allowGlobalContext: false,
     forceUtcTimezone: true,
