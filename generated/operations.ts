@@ -3,8 +3,8 @@
 import type { components, operations as Spec } from './schema';
 
 export type Schemas = components['schemas'];
-export type OperationId = 'createUser' | 'getDocs' | 'getHealth' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness';
-export type Tag = 'system' | 'users';
+export type OperationId = 'changePassword' | 'createToken' | 'createUser' | 'deleteUser' | 'getDocs' | 'getHealth' | 'getJwks' | 'getMe' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness' | 'getUser' | 'listMySessions' | 'listUsers' | 'logout' | 'refreshToken' | 'revokeMySession' | 'updateMe' | 'updateUser';
+export type Tag = 'auth' | 'system' | 'users';
 
 /** What the router needs to know of an operation, read from the spec. */
 export interface OperationMeta {
@@ -24,6 +24,26 @@ export interface OperationMeta {
 }
 
 export const operations = {
+  changePassword: {
+    operationId: 'changePassword',
+    tag: 'users',
+    method: 'put',
+    path: '/v1/users/me/password',
+    route: '/v1/users/me/password',
+    security: [['bearerAuth']],
+    permissions: [],
+    responses: { 204: null },
+  },
+  createToken: {
+    operationId: 'createToken',
+    tag: 'auth',
+    method: 'post',
+    path: '/v1/auth/token',
+    route: '/v1/auth/token',
+    security: [],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
   createUser: {
     operationId: 'createUser',
     tag: 'users',
@@ -33,6 +53,16 @@ export const operations = {
     security: [],
     permissions: [],
     responses: { 201: 'application/json' },
+  },
+  deleteUser: {
+    operationId: 'deleteUser',
+    tag: 'users',
+    method: 'delete',
+    path: '/v1/users/{user_id}',
+    route: '/v1/users/:user_id',
+    security: [['bearerAuth']],
+    permissions: ['users:write'],
+    responses: { 204: null },
   },
   getDocs: {
     operationId: 'getDocs',
@@ -51,6 +81,26 @@ export const operations = {
     path: '/healthz',
     route: '/healthz',
     security: [],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
+  getJwks: {
+    operationId: 'getJwks',
+    tag: 'auth',
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    route: '/.well-known/jwks.json',
+    security: [],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
+  getMe: {
+    operationId: 'getMe',
+    tag: 'users',
+    method: 'get',
+    path: '/v1/users/me',
+    route: '/v1/users/me',
+    security: [['bearerAuth']],
     permissions: [],
     responses: { 200: 'application/json' },
   },
@@ -84,49 +134,174 @@ export const operations = {
     permissions: [],
     responses: { 200: 'application/json' },
   },
+  getUser: {
+    operationId: 'getUser',
+    tag: 'users',
+    method: 'get',
+    path: '/v1/users/{user_id}',
+    route: '/v1/users/:user_id',
+    security: [['bearerAuth']],
+    permissions: ['users:read'],
+    responses: { 200: 'application/json' },
+  },
+  listMySessions: {
+    operationId: 'listMySessions',
+    tag: 'users',
+    method: 'get',
+    path: '/v1/users/me/sessions',
+    route: '/v1/users/me/sessions',
+    security: [['bearerAuth']],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
+  listUsers: {
+    operationId: 'listUsers',
+    tag: 'users',
+    method: 'get',
+    path: '/v1/users',
+    route: '/v1/users',
+    security: [['bearerAuth']],
+    permissions: ['users:read'],
+    responses: { 200: 'application/json' },
+  },
+  logout: {
+    operationId: 'logout',
+    tag: 'auth',
+    method: 'post',
+    path: '/v1/auth/logout',
+    route: '/v1/auth/logout',
+    security: [['bearerAuth']],
+    permissions: [],
+    responses: { 204: null },
+  },
+  refreshToken: {
+    operationId: 'refreshToken',
+    tag: 'auth',
+    method: 'post',
+    path: '/v1/auth/refresh',
+    route: '/v1/auth/refresh',
+    security: [],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
+  revokeMySession: {
+    operationId: 'revokeMySession',
+    tag: 'users',
+    method: 'delete',
+    path: '/v1/users/me/sessions/{session_id}',
+    route: '/v1/users/me/sessions/:session_id',
+    security: [['bearerAuth']],
+    permissions: [],
+    responses: { 204: null },
+  },
+  updateMe: {
+    operationId: 'updateMe',
+    tag: 'users',
+    method: 'patch',
+    path: '/v1/users/me',
+    route: '/v1/users/me',
+    security: [['bearerAuth']],
+    permissions: [],
+    responses: { 200: 'application/json' },
+  },
+  updateUser: {
+    operationId: 'updateUser',
+    tag: 'users',
+    method: 'patch',
+    path: '/v1/users/{user_id}',
+    route: '/v1/users/:user_id',
+    security: [['bearerAuth']],
+    permissions: ['users:write'],
+    responses: { 200: 'application/json' },
+  },
 } as const satisfies Record<OperationId, OperationMeta>;
 
-/** The input each handler receives, already validated against the spec. */
-export interface Inputs {
+/** The input each handler receives, already validated against the spec; P is the authenticated caller. */
+export interface Inputs<P = unknown> {
+  changePassword: { principal: P; body: NonNullable<Spec['changePassword']['requestBody']>['content']['application/json']; };
+  createToken: { body: NonNullable<Spec['createToken']['requestBody']>['content']['application/json']; };
   createUser: { body: NonNullable<Spec['createUser']['requestBody']>['content']['application/json']; };
+  deleteUser: { principal: P; path: Spec['deleteUser']['parameters']['path']; };
   getDocs: Record<string, never>;
   getHealth: Record<string, never>;
+  getJwks: Record<string, never>;
+  getMe: { principal: P; };
   getOpenApiJson: Record<string, never>;
   getOpenApiYaml: Record<string, never>;
   getReadiness: Record<string, never>;
+  getUser: { principal: P; path: Spec['getUser']['parameters']['path']; };
+  listMySessions: { principal: P; };
+  listUsers: { principal: P; query: NonNullable<Spec['listUsers']['parameters']['query']>; };
+  logout: { principal: P; };
+  refreshToken: { body: NonNullable<Spec['refreshToken']['requestBody']>['content']['application/json']; };
+  revokeMySession: { principal: P; path: Spec['revokeMySession']['parameters']['path']; };
+  updateMe: { principal: P; body: NonNullable<Spec['updateMe']['requestBody']>['content']['application/json']; };
+  updateUser: { principal: P; path: Spec['updateUser']['parameters']['path']; body: NonNullable<Spec['updateUser']['requestBody']>['content']['application/json']; };
 }
 
 /** Exactly the documented success responses of each operation. */
 export interface Results {
+  changePassword: { status: 204; };
+  createToken: { status: 200; body: Spec['createToken']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   createUser: { status: 201; body: Spec['createUser']['responses'][201]['content']['application/json']; headers: { 'location': string; }; };
+  deleteUser: { status: 204; };
   getDocs: { status: 200; body: string; };
   getHealth: { status: 200; body: Spec['getHealth']['responses'][200]['content']['application/json']; };
+  getJwks: { status: 200; body: Spec['getJwks']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
+  getMe: { status: 200; body: Spec['getMe']['responses'][200]['content']['application/json']; };
   getOpenApiJson: { status: 200; body: Spec['getOpenApiJson']['responses'][200]['content']['application/json']; };
   getOpenApiYaml: { status: 200; body: string; };
   getReadiness: { status: 200; body: Spec['getReadiness']['responses'][200]['content']['application/json']; };
+  getUser: { status: 200; body: Spec['getUser']['responses'][200]['content']['application/json']; };
+  listMySessions: { status: 200; body: Spec['listMySessions']['responses'][200]['content']['application/json']; };
+  listUsers: { status: 200; body: Spec['listUsers']['responses'][200]['content']['application/json']; };
+  logout: { status: 204; };
+  refreshToken: { status: 200; body: Spec['refreshToken']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
+  revokeMySession: { status: 204; };
+  updateMe: { status: 200; body: Spec['updateMe']['responses'][200]['content']['application/json']; };
+  updateUser: { status: 200; body: Spec['updateUser']['responses'][200]['content']['application/json']; };
 }
 
-export type Handler<K extends OperationId, Ctx> = (input: Inputs[K], ctx: Ctx) => Promise<Results[K]>;
+export type Handler<K extends OperationId, Ctx, P> = (input: Inputs<P>[K], ctx: Ctx) => Promise<Results[K]>;
 
-export interface SystemHandlers<Ctx> {
-  getDocs: Handler<'getDocs', Ctx>;
-  getHealth: Handler<'getHealth', Ctx>;
-  getOpenApiJson: Handler<'getOpenApiJson', Ctx>;
-  getOpenApiYaml: Handler<'getOpenApiYaml', Ctx>;
-  getReadiness: Handler<'getReadiness', Ctx>;
+export interface AuthHandlers<Ctx, P = unknown> {
+  createToken: Handler<'createToken', Ctx, P>;
+  getJwks: Handler<'getJwks', Ctx, P>;
+  logout: Handler<'logout', Ctx, P>;
+  refreshToken: Handler<'refreshToken', Ctx, P>;
 }
 
-export interface UsersHandlers<Ctx> {
-  createUser: Handler<'createUser', Ctx>;
+export interface SystemHandlers<Ctx, P = unknown> {
+  getDocs: Handler<'getDocs', Ctx, P>;
+  getHealth: Handler<'getHealth', Ctx, P>;
+  getOpenApiJson: Handler<'getOpenApiJson', Ctx, P>;
+  getOpenApiYaml: Handler<'getOpenApiYaml', Ctx, P>;
+  getReadiness: Handler<'getReadiness', Ctx, P>;
+}
+
+export interface UsersHandlers<Ctx, P = unknown> {
+  changePassword: Handler<'changePassword', Ctx, P>;
+  createUser: Handler<'createUser', Ctx, P>;
+  deleteUser: Handler<'deleteUser', Ctx, P>;
+  getMe: Handler<'getMe', Ctx, P>;
+  getUser: Handler<'getUser', Ctx, P>;
+  listMySessions: Handler<'listMySessions', Ctx, P>;
+  listUsers: Handler<'listUsers', Ctx, P>;
+  revokeMySession: Handler<'revokeMySession', Ctx, P>;
+  updateMe: Handler<'updateMe', Ctx, P>;
+  updateUser: Handler<'updateUser', Ctx, P>;
 }
 
 /** One handler object per tag; a missing handler does not compile. */
-export interface Handlers<Ctx> {
-  system: SystemHandlers<Ctx>;
-  users: UsersHandlers<Ctx>;
+export interface Handlers<Ctx, P = unknown> {
+  auth: AuthHandlers<Ctx, P>;
+  system: SystemHandlers<Ctx, P>;
+  users: UsersHandlers<Ctx, P>;
 }
 
 export interface RawRequest {
+  /** The authenticated caller, set before secured operations run. */
+  principal?: unknown;
   params: unknown;
   query: unknown;
   body: unknown;
@@ -141,13 +316,30 @@ export function unboundOperations(handlers: unknown): OperationId[] {
 }
 
 /** Hands each operation and a typed call of its handler to `bind`; refuses to run with an unbound operation. */
-export function bindOperations<Ctx>(handlers: Handlers<Ctx>, bind: (op: OperationMeta, invoke: Invoke<Ctx>) => void): void {
+/** Routes are handed over literal segments first, so /users/me wins over /users/{user_id}. */
+export function bindOperations<Ctx, P>(
+  handlers: Handlers<Ctx, P>,
+  bind: (op: OperationMeta, invoke: Invoke<Ctx>) => void,
+): void {
   const missing = unboundOperations(handlers);
   if (missing.length) throw new Error(`Unbound operations (no handler): ${missing.join(', ')}`);
-  bind(operations.createUser, (req, ctx) => handlers.users.createUser({ body: req.body as Inputs['createUser']['body'] }, ctx));
+  bind(operations.getJwks, (_req, ctx) => handlers.auth.getJwks({  }, ctx));
   bind(operations.getDocs, (_req, ctx) => handlers.system.getDocs({  }, ctx));
   bind(operations.getHealth, (_req, ctx) => handlers.system.getHealth({  }, ctx));
   bind(operations.getOpenApiJson, (_req, ctx) => handlers.system.getOpenApiJson({  }, ctx));
   bind(operations.getOpenApiYaml, (_req, ctx) => handlers.system.getOpenApiYaml({  }, ctx));
   bind(operations.getReadiness, (_req, ctx) => handlers.system.getReadiness({  }, ctx));
+  bind(operations.logout, (req, ctx) => handlers.auth.logout({ principal: req.principal as P }, ctx));
+  bind(operations.refreshToken, (req, ctx) => handlers.auth.refreshToken({ body: req.body as Inputs['refreshToken']['body'] }, ctx));
+  bind(operations.createToken, (req, ctx) => handlers.auth.createToken({ body: req.body as Inputs['createToken']['body'] }, ctx));
+  bind(operations.createUser, (req, ctx) => handlers.users.createUser({ body: req.body as Inputs['createUser']['body'] }, ctx));
+  bind(operations.listUsers, (req, ctx) => handlers.users.listUsers({ principal: req.principal as P, query: req.query as Inputs['listUsers']['query'] }, ctx));
+  bind(operations.getMe, (req, ctx) => handlers.users.getMe({ principal: req.principal as P }, ctx));
+  bind(operations.updateMe, (req, ctx) => handlers.users.updateMe({ principal: req.principal as P, body: req.body as Inputs['updateMe']['body'] }, ctx));
+  bind(operations.changePassword, (req, ctx) => handlers.users.changePassword({ principal: req.principal as P, body: req.body as Inputs['changePassword']['body'] }, ctx));
+  bind(operations.listMySessions, (req, ctx) => handlers.users.listMySessions({ principal: req.principal as P }, ctx));
+  bind(operations.revokeMySession, (req, ctx) => handlers.users.revokeMySession({ principal: req.principal as P, path: req.params as Inputs['revokeMySession']['path'] }, ctx));
+  bind(operations.deleteUser, (req, ctx) => handlers.users.deleteUser({ principal: req.principal as P, path: req.params as Inputs['deleteUser']['path'] }, ctx));
+  bind(operations.getUser, (req, ctx) => handlers.users.getUser({ principal: req.principal as P, path: req.params as Inputs['getUser']['path'] }, ctx));
+  bind(operations.updateUser, (req, ctx) => handlers.users.updateUser({ principal: req.principal as P, path: req.params as Inputs['updateUser']['path'], body: req.body as Inputs['updateUser']['body'] }, ctx));
 }

@@ -1,11 +1,14 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { DependencyContainer } from 'tsyringe';
+import { bearerAuth } from './api/dependencies';
 import { docsAssets, DOCS_ASSETS_PATH } from './api/docs';
+import { authenticate } from './api/middleware/authenticate';
 import { accessLog } from './api/middleware/access-log';
 import { notFound, problemHandler } from './api/middleware/problem';
 import { requestId } from './api/middleware/request-id';
 import { operationsRouter } from './api/router';
+import { AuthRoutes } from './api/routes/auth.routes';
 import { SystemRoutes } from './api/routes/system.routes';
 import { UsersRoutes } from './api/routes/users.routes';
 import { apiSpec } from './api/spec';
@@ -13,6 +16,8 @@ import { CONFIG, LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
 import type { UnitOfWork } from './core/unit-of-work';
+import { AuthService } from './services/auth.service';
+import { TokenService } from './services/token.service';
 
 type ValidatorSpec = Parameters<typeof OpenApiValidator.middleware>[0]['apiSpec'];
 
@@ -20,11 +25,14 @@ type ValidatorSpec = Parameters<typeof OpenApiValidator.middleware>[0]['apiSpec'
 export function createApp(container: DependencyContainer): Express {
   const config = container.resolve<Config>(CONFIG);
   const logger = container.resolve<Logger>(LOGGER);
+  const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
 
   const app = express();
   app.disable('x-powered-by');
   app.use(requestId(), accessLog(logger));
   app.use(DOCS_ASSETS_PATH, docsAssets());
+  app.use((_req, _res, next) => uow.scope(next));
+  app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -32,13 +40,18 @@ export function createApp(container: DependencyContainer): Express {
       validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
       validateResponses: config.validateResponses,
       validateFormats: true,
+      validateSecurity: { handlers: { bearerAuth } },
       ignoreUndocumented: false,
     }),
   );
   app.use(
     operationsRouter(
-      { system: container.resolve(SystemRoutes), users: container.resolve(UsersRoutes) },
-      container.resolve<UnitOfWork>(UNIT_OF_WORK),
+      {
+        auth: container.resolve(AuthRoutes),
+        system: container.resolve(SystemRoutes),
+        users: container.resolve(UsersRoutes),
+      },
+      uow,
     ),
   );
   app.use(notFound());

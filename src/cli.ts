@@ -1,31 +1,97 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from './core/config';
-import { createLogger } from './core/logging';
+import { bootstrap } from './bootstrap';
+import { UNIT_OF_WORK } from './container.tokens';
+import { ConfigError, loadConfig, type Config } from './core/config';
+import { createLogger, type Logger } from './core/logging';
+import type { UnitOfWork } from './core/unit-of-work';
 import { openDatabase } from './db/open';
+import { SigningKeyService } from './services/signing-key.service';
+import { UserService } from './services/user.service';
 
-const USAGE = `usage: npm run cli -- <command>
+const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
-  migrate    apply pending migrations to the configured database (DATABASE_URL, or the embedded one in DATA_DIR)`;
+  migrate         apply pending migrations
+  create-admin    create an admin user unless the username is taken
+                  --username NAME (default: ADMIN_USERNAME or admin)
+                  --email EMAIL   (default: ADMIN_EMAIL)
+                  --password-stdin  read the password from standard input
+                                    (else ADMIN_PASSWORD is used)
+  rotate-key      make a new token-signing key now; the old one keeps
+                  verifying until its tokens have expired
 
-async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
-  if (command !== 'migrate') {
+The database is DATABASE_URL, or the embedded one in DATA_DIR.`;
+
+type Command = (config: Config, logger: Logger, args: string[]) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  async migrate(config, logger) {
+    const { database, close } = await openDatabase({ ...config.database, migrateOnStart: false }, logger);
+    try {
+      const applied = await database.migrate();
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
+      return 0;
+    } finally {
+      await close();
+    }
+  },
+
+  async 'create-admin'(config, logger, args) {
+    const { values } = parseArgs({
+      args,
+      options: { username: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    });
+    const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : config.admin.password;
+    const admin = { username: values.username ?? config.admin.username, email: values.email ?? config.admin.email };
+    // The same rules as the API's sign-up, checked again by loadConfig.
+    const checked = loadConfig({ ADMIN_USERNAME: admin.username, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: password });
+    const { username, email } = checked.admin;
+    if (!email || !checked.admin.password) {
+      console.error(
+        'create-admin needs an email (--email or ADMIN_EMAIL) and a password (--password-stdin or ADMIN_PASSWORD)',
+      );
+      return 2;
+    }
+    const { container, close } = await bootstrap(config, logger);
+    try {
+      const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
+      const created = await uow.run(() =>
+        container
+          .resolve(UserService)
+          .ensureAdmin({ username, email, password: checked.admin.password!, fullName: null }),
+      );
+      console.log(created ? `created admin ${created.username} (${created.id})` : `a user named ${username} exists`);
+      return created ? 0 : 1;
+    } finally {
+      await close();
+    }
+  },
+
+  async 'rotate-key'(config, logger) {
+    const { container, close } = await bootstrap(config, logger);
+    try {
+      const kid = await container.resolve(SigningKeyService).rotate();
+      console.log(`new signing key: ${kid}`);
+      return 0;
+    } finally {
+      await close();
+    }
+  },
+};
+
+async function main([name, ...args]: string[]): Promise<number> {
+  const command = name === undefined ? undefined : commands[name];
+  if (!command) {
     console.error(USAGE);
-    return command === undefined || command === 'help' ? 0 : 2;
+    return name === undefined || name === 'help' ? 0 : 2;
   }
   loadDotenv({ quiet: true });
   const config = loadConfig();
-  const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'info');
-  const { database, close } = await openDatabase({ ...config.database, migrateOnStart: false }, logger);
-  try {
-    const applied = await database.migrate();
-    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
-    return 0;
-  } finally {
-    await close();
-  }
+  const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'warn');
+  return command(config, logger, args);
 }
 
 main(process.argv.slice(2)).then(

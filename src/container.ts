@@ -1,20 +1,55 @@
 import { container as root, type DependencyContainer } from 'tsyringe';
-import { CONFIG, DATABASE_HEALTH, LOGGER, PASSWORD_HASHER, UNIT_OF_WORK, USER_REPOSITORY } from './container.tokens';
+import {
+  CONFIG,
+  CREDENTIAL_REPOSITORY,
+  DATABASE_HEALTH,
+  LOGGER,
+  PASSWORD_HASHER,
+  REFRESH_TOKEN_REPOSITORY,
+  SECRET_KEYS,
+  SESSION_REPOSITORY,
+  SIGNING_KEY_REPOSITORY,
+  UNIT_OF_WORK,
+  USER_REPOSITORY,
+} from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
-import { Argon2PasswordHasher } from './core/security';
+import { Argon2PasswordHasher, type SecretKeys } from './core/security';
 import { MikroOrmUnitOfWork, type Database } from './db/session';
+import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
+import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
 import { MikroOrmUserRepository } from './repositories/mikro-orm-user.repository';
+import { AuthService } from './services/auth.service';
+import { SigningKeyService } from './services/signing-key.service';
+import { TokenService } from './services/token.service';
+import { UserService } from './services/user.service';
+
+export interface Infrastructure {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  secrets: SecretKeys;
+}
 
 /** The one composition root: every token the application resolves is registered here. */
-export function createContainer(deps: { config: Config; logger: Logger; database: Database }): DependencyContainer {
-  const { orm } = deps.database;
+export function createContainer(deps: Infrastructure): DependencyContainer {
+  const { em } = deps.database.orm;
+  const users = new MikroOrmUserRepository(em);
   const c = root.createChildContainer();
   c.register(CONFIG, { useValue: deps.config });
   c.register(LOGGER, { useValue: deps.logger });
+  c.register(SECRET_KEYS, { useValue: deps.secrets });
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
-  c.register(UNIT_OF_WORK, { useValue: new MikroOrmUnitOfWork(orm) });
-  c.register(USER_REPOSITORY, { useValue: new MikroOrmUserRepository(orm.em) });
+  c.register(UNIT_OF_WORK, { useValue: new MikroOrmUnitOfWork(deps.database.orm) });
+  c.register(USER_REPOSITORY, { useValue: users });
+  c.register(CREDENTIAL_REPOSITORY, { useValue: users });
+  c.register(SESSION_REPOSITORY, { useValue: new MikroOrmSessionRepository(em) });
+  c.register(REFRESH_TOKEN_REPOSITORY, { useValue: new MikroOrmRefreshTokenRepository(em) });
+  c.register(SIGNING_KEY_REPOSITORY, { useValue: new MikroOrmSigningKeyRepository(em) });
+  // Services keep state (key cache, dummy hash): one of each per container.
+  for (const service of [SigningKeyService, TokenService, AuthService, UserService]) {
+    c.registerSingleton(service as never);
+  }
   return c;
 }

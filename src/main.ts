@@ -1,17 +1,17 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app';
-import { createContainer } from './container';
+import { bootstrap, ensureConfiguredAdmin } from './bootstrap';
 import { ConfigError, loadConfig } from './core/config';
 import { createLogger } from './core/logging';
-import { openDatabase } from './db/open';
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { database, close } = await openDatabase(config.database, logger);
-  const app = createApp(createContainer({ config, logger, database }));
+  const { container, close } = await bootstrap(config, logger);
+  await ensureConfiguredAdmin(container, config);
+  const app = createApp(container);
   const server = app.listen(config.port, config.host, () => {
     logger.info('listening', { url: `http://${config.host}:${config.port}`, env: config.env });
   });

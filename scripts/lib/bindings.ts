@@ -96,9 +96,16 @@ function collect(spec: OpenApiDocument): Op[] {
   return ops.sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** Secured: every alternative names a scheme (an empty alternative `{}` makes the operation public). */
+const secured = (op: Op) => op.security.length > 0 && op.security.every((alt) => alt.length > 0);
+
+/** Literal path segments sort before parameters, so /users/me is bound before /users/:user_id. */
+const routeOrder = (op: Op) => op.route.replace(/:[^/]+/g, '\uffff');
+
 function inputType(op: Op): string {
   const spec = `Spec[${q(op.id)}]`;
   const fields: string[] = [];
+  if (secured(op)) fields.push('principal: P;');
   if (op.pathParams.length) fields.push(`path: ${spec}['parameters']['path'];`);
   if (op.queryParams.length) fields.push(`query: NonNullable<${spec}['parameters']['query']>;`);
   if (op.body) {
@@ -153,11 +160,13 @@ function meta(op: Op): string {
 
 function invocation(op: Op): string {
   const args: string[] = [];
+  if (secured(op)) args.push('principal: req.principal as P');
   if (op.pathParams.length) args.push(`path: req.params as Inputs[${q(op.id)}]['path']`);
   if (op.queryParams.length) args.push(`query: req.query as Inputs[${q(op.id)}]['query']`);
   if (op.body) args.push(`body: req.body as Inputs[${q(op.id)}]['body']`);
   const reqName = args.length ? 'req' : '_req';
-  return `  bind(operations.${op.id}, (${reqName}, ctx) => handlers.${op.tag}.${op.id}({ ${args.join(', ')} }, ctx));`;
+  const input = args.length ? `{ ${args.join(', ')} }` : '{}';
+  return `  bind(operations.${op.id}, (${reqName}, ctx) => handlers.${op.tag}.${op.id}(${input}, ctx));`;
 }
 
 export function renderOperations(spec: OpenApiDocument): string {
@@ -194,8 +203,8 @@ export function renderOperations(spec: OpenApiDocument): string {
     ...ops.map(meta),
     '} as const satisfies Record<OperationId, OperationMeta>;',
     '',
-    '/** The input each handler receives, already validated against the spec. */',
-    'export interface Inputs {',
+    '/** The input each handler receives, already validated against the spec; P is the authenticated caller. */',
+    'export interface Inputs<P = unknown> {',
     ...ops.map((op) => `  ${op.id}: ${inputType(op)};`),
     '}',
     '',
@@ -204,21 +213,23 @@ export function renderOperations(spec: OpenApiDocument): string {
     ...ops.map((op) => `  ${op.id}: ${resultType(op)};`),
     '}',
     '',
-    'export type Handler<K extends OperationId, Ctx> = (input: Inputs[K], ctx: Ctx) => Promise<Results[K]>;',
+    'export type Handler<K extends OperationId, Ctx, P> = (input: Inputs<P>[K], ctx: Ctx) => Promise<Results[K]>;',
     '',
   );
   for (const tag of tags) {
-    push(`export interface ${pascal(tag)}Handlers<Ctx> {`);
-    for (const op of ops.filter((o) => o.tag === tag)) push(`  ${op.id}: Handler<${q(op.id)}, Ctx>;`);
+    push(`export interface ${pascal(tag)}Handlers<Ctx, P = unknown> {`);
+    for (const op of ops.filter((o) => o.tag === tag)) push(`  ${op.id}: Handler<${q(op.id)}, Ctx, P>;`);
     push('}', '');
   }
   push(
     '/** One handler object per tag; a missing handler does not compile. */',
-    'export interface Handlers<Ctx> {',
-    ...tags.map((tag) => `  ${tag}: ${pascal(tag)}Handlers<Ctx>;`),
+    'export interface Handlers<Ctx, P = unknown> {',
+    ...tags.map((tag) => `  ${tag}: ${pascal(tag)}Handlers<Ctx, P>;`),
     '}',
     '',
     'export interface RawRequest {',
+    '  /** The authenticated caller, set before secured operations run. */',
+    '  principal?: unknown;',
     '  params: unknown;',
     '  query: unknown;',
     '  body: unknown;',
@@ -233,10 +244,14 @@ export function renderOperations(spec: OpenApiDocument): string {
     '}',
     '',
     '/** Hands each operation and a typed call of its handler to `bind`; refuses to run with an unbound operation. */',
-    'export function bindOperations<Ctx>(handlers: Handlers<Ctx>, bind: (op: OperationMeta, invoke: Invoke<Ctx>) => void): void {',
+    '/** Routes are handed over literal segments first, so /users/me wins over /users/{user_id}. */',
+    'export function bindOperations<Ctx, P>(',
+    '  handlers: Handlers<Ctx, P>,',
+    '  bind: (op: OperationMeta, invoke: Invoke<Ctx>) => void,',
+    '): void {',
     '  const missing = unboundOperations(handlers);',
     "  if (missing.length) throw new Error(`Unbound operations (no handler): ${missing.join(', ')}`);",
-    ...ops.map(invocation),
+    ...[...ops].sort((a, b) => (routeOrder(a) < routeOrder(b) ? -1 : routeOrder(a) > routeOrder(b) ? 1 : 0)).map(invocation),
     '}',
     '',
   );

@@ -1,4 +1,6 @@
 import type { Request } from 'express';
+import { missingPermissions, permissionsOf } from '../core/permissions';
+import type { Principal } from '../models/domain/session';
 
 /** What a handler may know of the request besides its validated input. */
 export interface RequestCtx {
@@ -11,9 +13,26 @@ export function requestCtx(req: Request): RequestCtx {
   return { requestId: req.id, ip: req.ip, userAgent: req.get('user-agent') };
 }
 
+/**
+ * The validator's handler for the spec's `bearerAuth` scheme: the caller must
+ * be authenticated and hold the operation's `x-permissions`. Runs before the
+ * request is validated, so an anonymous caller learns nothing from a 400.
+ */
+export function bearerAuth(req: Request): true {
+  if (!req.principal) throw Object.assign(new Error('A valid bearer access token is required.'), { status: 401 });
+  const { openapi } = req as { openapi?: { schema?: { 'x-permissions'?: string[] } } };
+  const required = openapi?.schema?.['x-permissions'];
+  if (missingPermissions(permissionsOf(req.principal.roles), required ?? []).length) {
+    throw Object.assign(new Error('You do not have permission to do this.'), { status: 403 });
+  }
+  return true;
+}
+
 declare module 'express-serve-static-core' {
   interface Request {
     /** Set by the request-id middleware before anything else runs. */
     id: string;
+    /** The caller, when a valid bearer token for a live session came with the request. */
+    principal?: Principal;
   }
 }

@@ -1,19 +1,21 @@
 import { Router, type Response } from 'express';
 import { bindOperations, type Handlers, type OperationMeta, type Results } from '../../generated/operations';
 import type { UnitOfWork } from '../core/unit-of-work';
+import type { Principal } from '../models/domain/session';
 import { requestCtx, type RequestCtx } from './dependencies';
 
 /**
- * Mounts every operation of the spec on its method and path. Each call runs
- * in its own unit of work, committed only when the handler succeeds; errors
- * fall through to the problem middleware.
+ * Mounts every operation of the spec on its method and path. What the
+ * handler staged is committed only when it succeeds; errors fall through to
+ * the problem middleware.
  */
-export function operationsRouter(handlers: Handlers<RequestCtx>, uow: UnitOfWork): Router {
+export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow: UnitOfWork): Router {
   const router = Router();
   bindOperations(handlers, (op, invoke) => {
     router[op.method](op.route, async (req, res) => {
       res.locals.operationId = op.operationId;
-      const result = await uow.run(() => invoke(req, requestCtx(req)));
+      const result = await invoke(req, requestCtx(req));
+      await uow.commit();
       send(res, op, result);
     });
   });

@@ -34,6 +34,26 @@ const schema = z.object({
   DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(15_000),
   DB_CONNECT_RETRIES: int(0, 100).default(8),
   DB_CONNECT_BACKOFF_MS: int(10, 60_000).default(250),
+  MASTER_KEY: optional(
+    z.string().refine((v) => Buffer.from(v, 'base64').length >= 32 && /^[A-Za-z0-9+/_-]+=*$/.test(v), {
+      error: 'must be at least 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    }),
+  ),
+  JWT_ISSUER: z.string().min(1).default('gatehouse'),
+  JWT_AUDIENCE: z.string().min(1).default('gatehouse'),
+  ACCESS_TOKEN_TTL_S: int(30, 86_400).default(600),
+  SESSION_TTL_S: int(60, 31_536_000).default(2_592_000),
+  SESSION_IDLE_TTL_S: int(60, 31_536_000).default(604_800),
+  REFRESH_GRACE_S: int(0, 300).default(10),
+  KEY_ROTATION_INTERVAL_S: int(60, 31_536_000).default(2_592_000),
+  ADMIN_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,32}$/, { error: 'must be 3-32 of A-Z a-z 0-9 _ . -' })
+    .default('admin'),
+  ADMIN_EMAIL: optional(z.email({ error: 'must be an email address' })),
+  ADMIN_PASSWORD: optional(
+    z.string().min(12, { error: 'must be 12-128 characters' }).max(128, { error: 'must be 12-128 characters' }),
+  ),
 });
 
 /** Every variable loadConfig reads. */
@@ -63,6 +83,19 @@ export interface Config {
     connectRetries: number;
     connectBackoffMs: number;
   };
+  auth: {
+    /** Derives the key that encrypts signing keys and the key that derives refresh tokens. Unset only outside production. */
+    masterKey: Buffer | undefined;
+    issuer: string;
+    audience: string;
+    accessTokenTtlS: number;
+    sessionTtlS: number;
+    sessionIdleTtlS: number;
+    refreshGraceS: number;
+    keyRotationIntervalS: number;
+  };
+  /** Created at start-up when email and password are set and no user has the username. */
+  admin: { username: string; email: string | undefined; password: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -81,7 +114,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const s = parsed.data;
-  if (s.DB_POOL_MIN > s.DB_POOL_MAX) throw new ConfigError(['DB_POOL_MIN: must not exceed DB_POOL_MAX']);
+  const problems: string[] = [];
+  if (s.DB_POOL_MIN > s.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
+  if (s.NODE_ENV === 'production' && !s.MASTER_KEY) {
+    problems.push('MASTER_KEY: required in production (e.g. `openssl rand -base64 32`)');
+  }
+  if (s.SESSION_IDLE_TTL_S > s.SESSION_TTL_S) problems.push('SESSION_IDLE_TTL_S: must not exceed SESSION_TTL_S');
+  if (Boolean(s.ADMIN_EMAIL) !== Boolean(s.ADMIN_PASSWORD)) {
+    problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both to create the first admin, or neither');
+  }
+  if (problems.length) throw new ConfigError(problems);
   return {
     env: s.NODE_ENV,
     host: s.HOST,
@@ -102,12 +144,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectRetries: s.DB_CONNECT_RETRIES,
       connectBackoffMs: s.DB_CONNECT_BACKOFF_MS,
     },
+    auth: {
+      masterKey: s.MASTER_KEY ? Buffer.from(s.MASTER_KEY, 'base64') : undefined,
+      issuer: s.JWT_ISSUER,
+      audience: s.JWT_AUDIENCE,
+      accessTokenTtlS: s.ACCESS_TOKEN_TTL_S,
+      sessionTtlS: s.SESSION_TTL_S,
+      sessionIdleTtlS: s.SESSION_IDLE_TTL_S,
+      refreshGraceS: s.REFRESH_GRACE_S,
+      keyRotationIntervalS: s.KEY_ROTATION_INTERVAL_S,
+    },
+    admin: { username: s.ADMIN_USERNAME, email: s.ADMIN_EMAIL, password: s.ADMIN_PASSWORD },
   };
 }
 
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD']);
+
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0]);
-  if (key === 'DATABASE_URL') return 'a value that is not shown';
+  if (SECRET_SETTINGS.has(key)) return 'a value that is not shown';
   const value = env[key];
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }

@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 
 /**
@@ -36,4 +37,55 @@ export class Argon2PasswordHasher implements PasswordHasher {
   needsRehash(hash: string): boolean {
     return argon2.needsRehash(hash, this.options);
   }
+}
+
+/** Subkeys of MASTER_KEY, one per purpose, so no key serves two. */
+export interface SecretKeys {
+  /** AES-256-GCM key that encrypts signing keys at rest. */
+  keyEncryption: Buffer;
+  /** HMAC key that derives a refresh token's successor from it. */
+  refreshDerivation: Buffer;
+}
+
+export function deriveSecretKeys(masterKey: Buffer): SecretKeys {
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), info, 32));
+  return {
+    keyEncryption: derive('gatehouse signing-key encryption v1'),
+    refreshDerivation: derive('gatehouse refresh-token derivation v1'),
+  };
+}
+
+/** `v1.<iv>.<tag>.<ciphertext>`, base64url; `context` is bound as associated data. */
+export function encrypt(key: Buffer, plaintext: Buffer, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), ciphertext]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+export function decrypt(key: Buffer, sealed: string, context: string): Buffer {
+  const [version, iv, tag, ciphertext] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unknown sealed format');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(context));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+}
+
+/** An opaque refresh token: 256 random bits. */
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The successor of a refresh token: a retry of the same token derives the same successor. */
+export function successorToken(key: Buffer, token: string): string {
+  return createHmac('sha256', key).update(token).digest('base64url');
+}
+
+/** What is stored of a refresh token. Plain SHA-256 suffices: the token has 256 bits of entropy. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

@@ -1,9 +1,19 @@
 export const UNIT_OF_WORK = Symbol('UnitOfWork');
 
 /**
- * One request, one unit of work: `run` gives `work` a fresh persistence
- * context and commits what it staged only if `work` resolves.
+ * One request, one unit of work: `scope` gives the rest of the request a fresh
+ * persistence context; what repositories stage in it is written by `commit`,
+ * which the router calls only when the handler succeeded.
  */
 export interface UnitOfWork {
+  scope<T>(next: () => T): T;
+  commit(): Promise<void>;
+  /** A fresh context for `work`, committed if it resolves (start-up, jobs, CLI). */
   run<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * `work` in a database transaction within the current context: row locks
+   * hold until it ends; it commits when `work` resolves and rolls back when it
+   * rejects. Do no other database work concurrently from inside it.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
 }

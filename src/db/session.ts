@@ -5,6 +5,9 @@ import type { Config } from '../core/config';
 import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { UnitOfWork } from '../core/unit-of-work';
+import { RefreshTokenSchema } from './entities/refresh-token.entity';
+import { SessionSchema } from './entities/session.entity';
+import { SigningKeySchema } from './entities/signing-key.entity';
 import { USER_UNIQUE_FIELDS, UserSchema } from './entities/user.entity';
 import { migrations } from './migrations';
 
@@ -17,7 +20,7 @@ interface PgClient {
 export function ormOptions(url: string, db: Config['database']): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl: url,
-    entities: [UserSchema],
+    entities: [UserSchema, SessionSchema, RefreshTokenSchema, SigningKeySchema],
     extensions: [Migrator],
     migrations: {
       migrationsList: migrations,
@@ -108,16 +111,32 @@ export class Database {
 export class MikroOrmUnitOfWork implements UnitOfWork {
   constructor(private readonly orm: Orm) {}
 
+  scope<T>(next: () => T): T {
+    return RequestContext.create(this.orm.em, next);
+  }
+
+  async commit(): Promise<void> {
+    try {
+      await this.orm.em.flush();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
   run<T>(work: () => Promise<T>): Promise<T> {
-    return RequestContext.create(this.orm.em, async () => {
+    return this.scope(async () => {
       const result = await work();
-      try {
-        await this.orm.em.flush();
-      } catch (error) {
-        throw translate(error);
-      }
+      await this.commit();
       return result;
     });
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.orm.em.transactional(() => work());
+    } catch (error) {
+      throw translate(error);
+    }
   }
 }
 

@@ -1,30 +1,151 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
-import { CONFIG, PASSWORD_HASHER } from '../container.tokens';
+import {
+  CONFIG,
+  CREDENTIAL_REPOSITORY,
+  LOGGER,
+  PASSWORD_HASHER,
+  SESSION_REPOSITORY,
+  UNIT_OF_WORK,
+  USER_REPOSITORY,
+} from '../container.tokens';
 import type { Config } from '../core/config';
-import { ForbiddenError } from '../core/errors';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
+import type { Logger } from '../core/logging';
 import type { PasswordHasher } from '../core/security';
-import type { NewUser, User } from '../models/domain/user';
-import { USER_REPOSITORY, type UserRepository } from '../repositories/user.repository';
+import type { UnitOfWork } from '../core/unit-of-work';
+import type { Principal } from '../models/domain/session';
+import type { NewUser, Role, User } from '../models/domain/user';
+import type { SessionRepository } from '../repositories/session.repository';
+import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';
+
+export interface UserPage {
+  items: User[];
+  nextCursor: string | null;
+}
+
+export interface ListUsersQuery {
+  limit: number;
+  cursor?: string;
+  q?: string;
+  role?: Role;
+  isActive?: boolean;
+}
 
 @injectable()
 export class UserService {
   constructor(
     @inject(USER_REPOSITORY) private readonly users: UserRepository,
+    @inject(CREDENTIAL_REPOSITORY) private readonly credentials: CredentialRepository,
+    @inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     @inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @inject(CONFIG) private readonly config: Pick<Config, 'registrationOpen'>,
+    @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
   async register(input: NewUser): Promise<User> {
     if (!this.config.registrationOpen) throw new ForbiddenError('Registration is closed on this server.');
+    return this.create(input, ['user']);
+  }
+
+  /** Creates an admin with this username unless a user has it already (start-up and CLI). */
+  async ensureAdmin(input: NewUser): Promise<User | null> {
+    if (await this.users.existsByUsername(input.username)) return null;
+    const admin = await this.create(input, ['admin']);
+    this.logger.info('admin user created', { user_id: admin.id, username: admin.username });
+    return admin;
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundError('No such user.');
+    return user;
+  }
+
+  me(principal: Principal): Promise<User> {
+    return this.get(principal.userId);
+  }
+
+  async updateMe(principal: Principal, changes: Pick<UserChanges, 'username' | 'email' | 'fullName'>): Promise<User> {
+    const user = await this.users.update(principal.userId, changes);
+    if (!user) throw new NotFoundError('No such user.');
+    return user;
+  }
+
+  /** Needs the current password; ends every other session of the caller. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const hash = await this.credentials.getPasswordHash(principal.userId);
+    if (!hash || !(await this.hasher.verify(hash, currentPassword))) {
+      throw new ForbiddenError('The current password is incorrect.');
+    }
+    const newHash = await this.hasher.hash(newPassword);
+    const ended = await this.uow.transaction(async () => {
+      await this.credentials.setPasswordHash(principal.userId, newHash);
+      return this.sessions.revokeAllOfUser(principal.userId, 'password_changed', new Date(), principal.sessionId);
+    });
+    this.logger.info('password changed', { user_id: principal.userId, sessions_ended: ended });
+  }
+
+  async list(query: ListUsersQuery): Promise<UserPage> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.users.list({
+      limit: query.limit + 1,
+      after,
+      q: query.q,
+      role: query.role,
+      isActive: query.isActive,
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Deactivating ends the user's sessions; the last active admin keeps the role and stays active. */
+  async update(actor: Principal, id: string, changes: UserChanges): Promise<User> {
+    return this.uow.transaction(async () => {
+      const user = await this.get(id);
+      const losesAdmin =
+        user.isActive &&
+        user.roles.includes('admin') &&
+        (changes.isActive === false || (changes.roles !== undefined && !changes.roles.includes('admin')));
+      if (losesAdmin) await this.keepAnAdmin(id);
+      const updated = await this.users.update(id, changes);
+      if (!updated) throw new NotFoundError('No such user.');
+      if (changes.isActive === false && user.isActive) {
+        await this.sessions.revokeAllOfUser(id, 'deactivated', new Date());
+      }
+      this.logger.info('user changed by admin', { actor_id: actor.userId, user_id: id, fields: Object.keys(changes) });
+      return updated;
+    });
+  }
+
+  /** The user's sessions go with it; the last active admin cannot be deleted. */
+  async delete(actor: Principal, id: string): Promise<void> {
+    await this.uow.transaction(async () => {
+      const user = await this.get(id);
+      if (user.isActive && user.roles.includes('admin')) await this.keepAnAdmin(id);
+      await this.users.remove(id); // its sessions and refresh tokens go by ON DELETE CASCADE
+    });
+    this.logger.info('user deleted', { actor_id: actor.userId, user_id: id });
+  }
+
+  private async keepAnAdmin(losingId: string): Promise<void> {
+    const admins = await this.users.lockActiveAdmins();
+    if (admins.filter((a) => a !== losingId).length === 0) {
+      throw new AppError('conflict', 'This is the last active admin: make another admin first.');
+    }
+  }
+
+  private async create(input: NewUser, roles: Role[]): Promise<User> {
     const now = new Date();
     const user: User = {
       id: randomUUID(),
       username: input.username,
       email: input.email,
       fullName: input.fullName,
-      roles: ['user'],
+      roles,
       isActive: true,
       createdAt: now,
       updatedAt: now,
@@ -32,4 +153,24 @@ export class UserService {
     this.users.add(user, await this.hasher.hash(input.password));
     return user;
   }
+}
+
+/** Opaque to clients: the position of the last user of a page. */
+function encodeCursor(user: User): string {
+  return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const createdAt = new Date(typeof at === 'string' ? at : NaN);
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(createdAt.getTime())) {
+      return { createdAt, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('The cursor is not one this API returned.', [
+    { path: '/query/cursor', message: 'is not a cursor from this API' },
+  ]);
 }

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { userCreate } from '../factories/user.factory';
+import { TEST_MASTER_KEY } from '../support/app';
 
 const root = resolve(__dirname, '../..');
 
@@ -32,7 +33,7 @@ function start(env: Record<string, string>): Running {
   );
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
     cwd: root,
-    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'info', MASTER_KEY: TEST_MASTER_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { USER_REPOSITORY } from '../../src/container.tokens';
-import type { UserRepository } from '../../src/repositories/user.repository';
+import { MikroOrmUserRepository } from '../../src/repositories/mikro-orm-user.repository';
 import { userCreate } from '../factories/user.factory';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectProblem } from '../support/problem';
@@ -21,7 +21,7 @@ describe('routing errors', () => {
     const res = await request(t.app).delete('/healthz');
     expectProblem(res, 405);
     expect(res.headers.allow).toBe('GET');
-    expect((await request(t.app).get('/v1/users')).status).toBe(405);
+    expect((await request(t.app).put('/v1/users')).status).toBe(405);
   });
 
   it('refuses unknown query parameters with 400', async () => {
@@ -60,13 +60,15 @@ describe('request ids', () => {
 
 describe('unexpected errors', () => {
   let broken: TestApp;
-  const failing: UserRepository = {
-    add() {
+  class FailingUserRepository extends MikroOrmUserRepository {
+    override add(): void {
       throw new Error('connection to 10.1.2.3 lost; secret-internal-detail');
-    },
-  };
+    }
+  }
   beforeAll(async () => {
-    broken = await startTestApp({ override: (c) => c.register(USER_REPOSITORY, { useValue: failing }) });
+    broken = await startTestApp({
+      override: (c) => c.register(USER_REPOSITORY, { useValue: new FailingUserRepository(t.database.orm.em) }),
+    });
   });
   afterAll(() => broken.close());
 

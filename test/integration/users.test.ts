@@ -82,7 +82,7 @@ describe('POST /v1/users', () => {
     ['a too long username', userCreate({ username: 'x'.repeat(33) }), '/body/username'],
     ['a too long password', userCreate({ password: 'x'.repeat(129) }), '/body/password'],
     ['a wrong type', userCreate({ username: 42 as unknown as string }), '/body/username'],
-    ['a null full_name', userCreate({ full_name: null as unknown as string }), '/body/full_name'],
+    ['an empty full_name', userCreate({ full_name: '' }), '/body/full_name'],
   ])('refuses %s with 400', async (_name, body, path) => {
     const problem = expectProblem(await signUp(body), 400);
     expect(problem.errors?.map((e) => e.path)).toContain(path);

@@ -5,8 +5,12 @@ import { createApp } from '../../src/app';
 import { createContainer } from '../../src/container';
 import { loadConfig, type Env } from '../../src/core/config';
 import { createLogger } from '../../src/core/logging';
+import { deriveSecretKeys } from '../../src/core/security';
 import { createOrm, Database } from '../../src/db/session';
 import { testDatabaseUrl } from './test-database';
+
+/** One key for the whole run: apps of one run share the signing keys in the database. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Keeps every log entry, serialized as the console would print it. */
 export class MemoryTransport extends Transport {
@@ -43,12 +47,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'debug',
     DB_POOL_MAX: '1',
     DB_CONNECT_RETRIES: '0',
+    MASTER_KEY: TEST_MASTER_KEY,
     ...options.env,
   });
   const logs = new MemoryTransport();
   const logger = createLogger(config.logLevel, [logs]);
   const database = new Database(await createOrm(options.databaseUrl ?? testDatabaseUrl(), config.database));
-  const container = createContainer({ config, logger, database });
+  const secrets = deriveSecretKeys(config.auth.masterKey ?? Buffer.alloc(32));
+  const container = createContainer({ config, logger, database, secrets });
   options.override?.(container);
   return { app: createApp(container), container, database, logs, close: () => database.close() };
 }

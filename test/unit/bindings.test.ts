@@ -35,7 +35,7 @@ describe('renderOperations', () => {
       "updateThing: { status: 200; body: Spec['updateThing']['responses'][200]['content']['application/json']; } | { status: 204; };",
     );
     expect(out).not.toContain('status: 404');
-    expect(out).toContain('export interface ThingsHandlers<Ctx>');
+    expect(out).toContain('export interface ThingsHandlers<Ctx, P = unknown>');
   });
 
   it('is deterministic whatever order the spec lists paths in', () => {

@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from '../../src/core/config';
 
+const key = Buffer.alloc(32, 1).toString('base64');
+
 describe('loadConfig', () => {
   it('has working defaults for a fresh machine', () => {
     const config = loadConfig({});
@@ -17,6 +19,17 @@ describe('loadConfig', () => {
   it('reads every setting', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
+      MASTER_KEY: key,
+      JWT_ISSUER: 'https://id.example.com',
+      JWT_AUDIENCE: 'api',
+      ACCESS_TOKEN_TTL_S: '300',
+      SESSION_TTL_S: '86400',
+      SESSION_IDLE_TTL_S: '3600',
+      REFRESH_GRACE_S: '3',
+      KEY_ROTATION_INTERVAL_S: '7200',
+      ADMIN_USERNAME: 'root',
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'a long admin password',
       HOST: '0.0.0.0',
       PORT: '9000',
       LOG_LEVEL: 'warn',
@@ -53,11 +66,24 @@ describe('loadConfig', () => {
         connectRetries: 3,
         connectBackoffMs: 100,
       },
+      auth: {
+        masterKey: Buffer.from(key, 'base64'),
+        issuer: 'https://id.example.com',
+        audience: 'api',
+        accessTokenTtlS: 300,
+        sessionTtlS: 86400,
+        sessionIdleTtlS: 3600,
+        refreshGraceS: 3,
+        keyRotationIntervalS: 7200,
+      },
+      admin: { username: 'root', email: 'root@example.com', password: 'a long admin password' },
     });
   });
 
   it('validates responses in production only when asked', () => {
-    expect(loadConfig({ NODE_ENV: 'production', VALIDATE_RESPONSES: 'true' }).validateResponses).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, VALIDATE_RESPONSES: 'true' }).validateResponses).toBe(
+      true,
+    );
     expect(loadConfig({ NODE_ENV: 'test', VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
   });
 
@@ -81,6 +107,25 @@ describe('loadConfig', () => {
 
   it('refuses a pool minimum above its maximum', () => {
     expect(() => loadConfig({ DB_POOL_MIN: '5', DB_POOL_MAX: '2' })).toThrow(/DB_POOL_MIN/);
+  });
+
+  it('refuses production without MASTER_KEY, and a short one anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MASTER_KEY: required in production/);
+    expect(() => loadConfig({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).toThrow(
+      /MASTER_KEY: must be at least 32/,
+    );
+    expect(() => loadConfig({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).not.toThrow(/AAAA/);
+  });
+
+  it('needs both ADMIN_EMAIL and ADMIN_PASSWORD, or neither', () => {
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@example.com' })).toThrow(/ADMIN_EMAIL, ADMIN_PASSWORD/);
+    expect(() => loadConfig({ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' })).toThrow(
+      /ADMIN_PASSWORD: must be 12-128/,
+    );
+  });
+
+  it('refuses an idle limit longer than the session', () => {
+    expect(() => loadConfig({ SESSION_TTL_S: '3600', SESSION_IDLE_TTL_S: '7200' })).toThrow(/SESSION_IDLE_TTL_S/);
   });
 
   it('refuses out-of-range numbers', () => {

@@ -1,26 +1,74 @@
 import { ForbiddenError } from '../../src/core/errors';
+import { createLogger } from '../../src/core/logging';
 import type { PasswordHasher } from '../../src/core/security';
-import type { UserRepository } from '../../src/repositories/user.repository';
+import type { UnitOfWork } from '../../src/core/unit-of-work';
+import type { Principal } from '../../src/models/domain/session';
+import type { User } from '../../src/models/domain/user';
+import type { SessionRepository } from '../../src/repositories/session.repository';
+import type { CredentialRepository, UserRepository } from '../../src/repositories/user.repository';
 import { UserService } from '../../src/services/user.service';
 
+/** Every method a jest.fn with no behaviour unless a test gives it one. */
 function strictMocks() {
-  const users: jest.Mocked<UserRepository> = { add: jest.fn() };
+  const users: jest.Mocked<UserRepository> = {
+    add: jest.fn(),
+    findById: jest.fn(),
+    existsByUsername: jest.fn(),
+    update: jest.fn(),
+    remove: jest.fn(),
+    list: jest.fn(),
+    lockActiveAdmins: jest.fn(),
+  };
+  const credentials: jest.Mocked<CredentialRepository> = {
+    findByLogin: jest.fn(),
+    getPasswordHash: jest.fn(),
+    setPasswordHash: jest.fn(),
+  };
+  const sessions: jest.Mocked<SessionRepository> = {
+    add: jest.fn(),
+    findById: jest.fn(),
+    findLiveOwner: jest.fn(),
+    listLive: jest.fn(),
+    touch: jest.fn(),
+    revoke: jest.fn(),
+    revokeAllOfUser: jest.fn(),
+  };
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (pw: string) => `hashed(${pw})`),
     verify: jest.fn(),
     needsRehash: jest.fn(),
   };
-  return { users, hasher };
+  const uow: jest.Mocked<UnitOfWork> = {
+    scope: jest.fn(),
+    commit: jest.fn(),
+    run: jest.fn(),
+    transaction: jest.fn((work: () => Promise<unknown>) => work()) as jest.Mocked<UnitOfWork>['transaction'],
+  };
+  return { users, credentials, sessions, hasher, uow };
+}
+
+function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true) {
+  const { users, credentials, sessions, hasher, uow } = mocks;
+  return new UserService(users, credentials, sessions, hasher, uow, { registrationOpen }, createLogger('silent'));
 }
 
 const input = { username: 'ada', email: 'ada@example.com', fullName: 'Ada', password: 'correct horse battery' };
+const caller: Principal = { userId: 'u-1', sessionId: 's-1', roles: ['user'] };
+const admin = (id: string): User => ({
+  id,
+  username: id,
+  email: `${id}@example.com`,
+  fullName: null,
+  roles: ['admin'],
+  isActive: true,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+});
 
 describe('UserService.register', () => {
   it('stages a new active user with the role user and a hash of the password', async () => {
-    const { users, hasher } = strictMocks();
-    const service = new UserService(users, hasher, { registrationOpen: true });
-
-    const user = await service.register(input);
+    const mocks = strictMocks();
+    const user = await service(mocks).register(input);
 
     expect(user).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -32,26 +80,118 @@ describe('UserService.register', () => {
       createdAt: expect.any(Date),
       updatedAt: user.createdAt,
     });
-    expect(hasher.hash).toHaveBeenCalledWith('correct horse battery');
-    expect(users.add).toHaveBeenCalledTimes(1);
-    expect(users.add).toHaveBeenCalledWith(user, 'hashed(correct horse battery)');
+    expect(mocks.hasher.hash).toHaveBeenCalledWith('correct horse battery');
+    expect(mocks.users.add).toHaveBeenCalledTimes(1);
+    expect(mocks.users.add).toHaveBeenCalledWith(user, 'hashed(correct horse battery)');
     expect(user).not.toHaveProperty('password');
-    expect(hasher.verify).not.toHaveBeenCalled();
   });
 
   it('gives every user its own id', async () => {
-    const { users, hasher } = strictMocks();
-    const service = new UserService(users, hasher, { registrationOpen: true });
-    const a = await service.register(input);
-    const b = await service.register({ ...input, username: 'bob', email: 'bob@example.com' });
+    const mocks = strictMocks();
+    const a = await service(mocks).register(input);
+    const b = await service(mocks).register({ ...input, username: 'bob', email: 'bob@example.com' });
     expect(a.id).not.toBe(b.id);
   });
 
   it('refuses when registration is closed, before hashing or staging anything', async () => {
-    const { users, hasher } = strictMocks();
-    const service = new UserService(users, hasher, { registrationOpen: false });
-    await expect(service.register(input)).rejects.toBeInstanceOf(ForbiddenError);
-    expect(hasher.hash).not.toHaveBeenCalled();
-    expect(users.add).not.toHaveBeenCalled();
+    const mocks = strictMocks();
+    await expect(service(mocks, false).register(input)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(mocks.hasher.hash).not.toHaveBeenCalled();
+    expect(mocks.users.add).not.toHaveBeenCalled();
   });
+});
+
+describe('UserService.changePassword', () => {
+  it('refuses a wrong current password and changes nothing', async () => {
+    const mocks = strictMocks();
+    mocks.credentials.getPasswordHash.mockResolvedValue('stored');
+    mocks.hasher.verify.mockResolvedValue(false);
+    await expect(service(mocks).changePassword(caller, 'wrong', 'new password 123')).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
+    expect(mocks.credentials.setPasswordHash).not.toHaveBeenCalled();
+    expect(mocks.sessions.revokeAllOfUser).not.toHaveBeenCalled();
+  });
+
+  it('stores the new hash and ends every other session in one transaction', async () => {
+    const mocks = strictMocks();
+    mocks.credentials.getPasswordHash.mockResolvedValue('stored');
+    mocks.hasher.verify.mockResolvedValue(true);
+    mocks.sessions.revokeAllOfUser.mockResolvedValue(2);
+    await service(mocks).changePassword(caller, 'old password', 'new password 123');
+    expect(mocks.uow.transaction).toHaveBeenCalledTimes(1);
+    expect(mocks.credentials.setPasswordHash).toHaveBeenCalledWith('u-1', 'hashed(new password 123)');
+    expect(mocks.sessions.revokeAllOfUser).toHaveBeenCalledWith('u-1', 'password_changed', expect.any(Date), 's-1');
+  });
+});
+
+describe('UserService admin rules', () => {
+  it.each([
+    ['deactivating', { isActive: false }],
+    ['demoting', { roles: ['user' as const] }],
+  ])('refuses %s the last active admin', async (_what, changes) => {
+    const mocks = strictMocks();
+    mocks.users.findById.mockResolvedValue(admin('a-1'));
+    mocks.users.lockActiveAdmins.mockResolvedValue(['a-1']);
+    await expect(service(mocks).update(caller, 'a-1', changes)).rejects.toMatchObject({ code: 'conflict' });
+    expect(mocks.users.update).not.toHaveBeenCalled();
+  });
+
+  it('refuses deleting the last active admin', async () => {
+    const mocks = strictMocks();
+    mocks.users.findById.mockResolvedValue(admin('a-1'));
+    mocks.users.lockActiveAdmins.mockResolvedValue(['a-1']);
+    await expect(service(mocks).delete(caller, 'a-1')).rejects.toMatchObject({ code: 'conflict' });
+    expect(mocks.users.remove).not.toHaveBeenCalled();
+  });
+
+  it('deactivates an admin while another remains, ending their sessions', async () => {
+    const mocks = strictMocks();
+    mocks.users.findById.mockResolvedValue(admin('a-1'));
+    mocks.users.lockActiveAdmins.mockResolvedValue(['a-1', 'a-2']);
+    mocks.users.update.mockResolvedValue({ ...admin('a-1'), isActive: false });
+    await service(mocks).update(caller, 'a-1', { isActive: false });
+    expect(mocks.sessions.revokeAllOfUser).toHaveBeenCalledWith('a-1', 'deactivated', expect.any(Date));
+  });
+
+  it('does not lock admins for changes that keep the admin', async () => {
+    const mocks = strictMocks();
+    mocks.users.findById.mockResolvedValue(admin('a-1'));
+    mocks.users.update.mockResolvedValue(admin('a-1'));
+    await service(mocks).update(caller, 'a-1', { fullName: 'A' });
+    expect(mocks.users.lockActiveAdmins).not.toHaveBeenCalled();
+    expect(mocks.sessions.revokeAllOfUser).not.toHaveBeenCalled();
+  });
+});
+
+describe('UserService.list', () => {
+  it('asks for one more than the page to know whether another follows, and round-trips the cursor', async () => {
+    const mocks = strictMocks();
+    const ids = [
+      '00000000-0000-4000-8000-00000000000a',
+      '00000000-0000-4000-8000-00000000000b',
+      '00000000-0000-4000-8000-00000000000c',
+    ];
+    const rows = ids.map(admin);
+    mocks.users.list.mockResolvedValue(rows);
+    const page = await service(mocks).list({ limit: 2 });
+    expect(mocks.users.list).toHaveBeenCalledWith(expect.objectContaining({ limit: 3, after: undefined }));
+    expect(page.items).toEqual(rows.slice(0, 2));
+    expect(page.nextCursor).toEqual(expect.any(String));
+
+    mocks.users.list.mockResolvedValue([]);
+    await service(mocks).list({ limit: 2, cursor: page.nextCursor! });
+    expect(mocks.users.list).toHaveBeenLastCalledWith(
+      expect.objectContaining({ after: { createdAt: rows[1]!.createdAt, id: ids[1] } }),
+    );
+  });
+
+  it.each(['garbage', Buffer.from('["x","y"]').toString('base64url'), ''])(
+    'refuses a cursor it did not make (%j)',
+    async (cursor) => {
+      const mocks = strictMocks();
+      await expect(service(mocks).list({ limit: 2, cursor })).rejects.toMatchObject({ code: 'validation_failed' });
+      expect(mocks.users.list).not.toHaveBeenCalled();
+    },
+  );
 });

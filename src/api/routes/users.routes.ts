@@ -1,16 +1,69 @@
 import { inject, injectable } from 'tsyringe';
 import type { Inputs, UsersHandlers } from '../../../generated/operations';
-import { toNewUser } from '../../models/requests/user.requests';
+import type { Principal } from '../../models/domain/session';
+import { toNewUser, toUserChanges } from '../../models/requests/user.requests';
+import { toSessionResponse } from '../../models/responses/auth.responses';
 import { toUserResponse } from '../../models/responses/user.responses';
+import { AuthService } from '../../services/auth.service';
 import { UserService } from '../../services/user.service';
 import type { RequestCtx } from '../dependencies';
 
-@injectable()
-export class UsersRoutes implements UsersHandlers<RequestCtx> {
-  constructor(@inject(UserService) private readonly users: UserService) {}
+type In<K extends keyof Inputs> = Inputs<Principal>[K];
 
-  async createUser({ body }: Inputs['createUser']) {
+@injectable()
+export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
+  constructor(
+    @inject(UserService) private readonly users: UserService,
+    @inject(AuthService) private readonly auth: AuthService,
+  ) {}
+
+  async createUser({ body }: In<'createUser'>) {
     const user = await this.users.register(toNewUser(body));
     return { status: 201, body: toUserResponse(user), headers: { location: `/v1/users/${user.id}` } } as const;
+  }
+
+  async listUsers({ query }: In<'listUsers'>) {
+    const page = await this.users.list({ ...query, limit: query.limit ?? 20, isActive: query.is_active });
+    return {
+      status: 200,
+      body: { items: page.items.map(toUserResponse), next_cursor: page.nextCursor },
+    } as const;
+  }
+
+  async getMe({ principal }: In<'getMe'>) {
+    return { status: 200, body: toUserResponse(await this.users.me(principal)) } as const;
+  }
+
+  async updateMe({ principal, body }: In<'updateMe'>) {
+    return { status: 200, body: toUserResponse(await this.users.updateMe(principal, toUserChanges(body))) } as const;
+  }
+
+  async changePassword({ principal, body }: In<'changePassword'>) {
+    await this.users.changePassword(principal, body.current_password, body.new_password);
+    return { status: 204 } as const;
+  }
+
+  async listMySessions({ principal }: In<'listMySessions'>) {
+    const sessions = await this.auth.listSessions(principal);
+    return { status: 200, body: { items: sessions.map((s) => toSessionResponse(s, principal.sessionId)) } } as const;
+  }
+
+  async revokeMySession({ principal, path }: In<'revokeMySession'>) {
+    await this.auth.revokeSession(principal, path.session_id);
+    return { status: 204 } as const;
+  }
+
+  async getUser({ path }: In<'getUser'>) {
+    return { status: 200, body: toUserResponse(await this.users.get(path.user_id)) } as const;
+  }
+
+  async updateUser({ principal, path, body }: In<'updateUser'>) {
+    const user = await this.users.update(principal, path.user_id, toUserChanges(body));
+    return { status: 200, body: toUserResponse(user) } as const;
+  }
+
+  async deleteUser({ principal, path }: In<'deleteUser'>) {
+    await this.users.delete(principal, path.user_id);
+    return { status: 204 } as const;
   }
 }

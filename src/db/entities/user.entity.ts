@@ -34,6 +34,8 @@ export const UserSchema = new EntitySchema<UserEntity>({
     updatedAt: { type: 'datetime', columnType: 'timestamptz' },
   },
   indexes: [
+    // Keyset pagination walks users in (created_at, id) order.
+    { name: 'users_created_at_id_index', properties: ['createdAt', 'id'] },
     {
       name: 'users_username_lower_unique',
       expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',

@@ -1,0 +1,39 @@
+import type { DependencyContainer } from 'tsyringe';
+import { createContainer } from './container';
+import { LOGGER, UNIT_OF_WORK } from './container.tokens';
+import type { Config } from './core/config';
+import type { Logger } from './core/logging';
+import { resolveMasterKey } from './core/master-key';
+import { deriveSecretKeys } from './core/security';
+import type { UnitOfWork } from './core/unit-of-work';
+import { openDatabase } from './db/open';
+import { UserService } from './services/user.service';
+
+export interface Started {
+  container: DependencyContainer;
+  close(): Promise<void>;
+}
+
+/** What the server and the CLI share: settings -> database (migrated) -> container. */
+export async function bootstrap(config: Config, logger: Logger): Promise<Started> {
+  const secrets = deriveSecretKeys(resolveMasterKey(config, logger));
+  const { database, close } = await openDatabase(config.database, logger);
+  try {
+    const container = createContainer({ config, logger, database, secrets });
+    return { container, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Creates the configured first admin when ADMIN_EMAIL and ADMIN_PASSWORD are set and the username is free. */
+export async function ensureConfiguredAdmin(container: DependencyContainer, config: Config): Promise<void> {
+  const { username, email, password } = config.admin;
+  if (!email || !password) return;
+  const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
+  const created = await uow.run(() =>
+    container.resolve(UserService).ensureAdmin({ username, email, password, fullName: null }),
+  );
+  if (!created) container.resolve<Logger>(LOGGER).info('admin user exists', { username });
+}

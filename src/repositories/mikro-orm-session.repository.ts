@@ -1,0 +1,113 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { RefreshTokenEntity } from '../db/entities/refresh-token.entity';
+import { SessionEntity } from '../db/entities/session.entity';
+import { UserEntity } from '../db/entities/user.entity';
+import type { Session } from '../models/domain/session';
+import type { Role } from '../models/domain/user';
+import type { RefreshTokenRecord, RefreshTokenRepository, SessionRepository } from './session.repository';
+
+export class MikroOrmSessionRepository implements SessionRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  add(session: Session): void {
+    const { userId, ...rest } = session;
+    this.em.persist(
+      this.em.create(SessionEntity, { ...rest, user: this.em.getReference(UserEntity, userId), revokedReason: null }),
+    );
+  }
+
+  async findById(id: string): Promise<Session | null> {
+    const entity = await this.em.findOne(SessionEntity, { id });
+    return entity && toSession(entity);
+  }
+
+  async findLiveOwner(sessionId: string, now: Date): Promise<{ userId: string; roles: Role[] } | null> {
+    const row = await this.em.findOne(
+      SessionEntity,
+      { id: sessionId, revokedAt: null, expiresAt: { $gt: now }, user: { isActive: true } },
+      { fields: ['id', 'user.id', 'user.roles'], populate: ['user'], strategy: 'joined', disableIdentityMap: true },
+    );
+    return row && { userId: row.user.id, roles: [...row.user.roles] };
+  }
+
+  async listLive(userId: string, now: Date): Promise<Session[]> {
+    const entities = await this.em.find(
+      SessionEntity,
+      { user: userId, revokedAt: null, expiresAt: { $gt: now } },
+      { orderBy: { createdAt: 'desc', id: 'desc' } },
+    );
+    return entities.map(toSession);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    const entity = await this.em.findOneOrFail(SessionEntity, { id });
+    entity.lastUsedAt = at;
+  }
+
+  async revoke(id: string, reason: string, at: Date): Promise<boolean> {
+    const entity = await this.em.findOne(SessionEntity, { id, revokedAt: null });
+    if (!entity) return false;
+    this.em.assign(entity, { revokedAt: at, revokedReason: reason });
+    return true;
+  }
+
+  async revokeAllOfUser(userId: string, reason: string, at: Date, exceptId?: string): Promise<number> {
+    return this.em.nativeUpdate(
+      SessionEntity,
+      { user: userId, revokedAt: null, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+      { revokedAt: at, revokedReason: reason },
+    );
+  }
+}
+
+export class MikroOrmRefreshTokenRepository implements RefreshTokenRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  add(record: RefreshTokenRecord, digest: string): void {
+    const { sessionId, ...rest } = record;
+    this.em.persist(
+      this.em.create(RefreshTokenEntity, {
+        ...rest,
+        tokenHash: digest,
+        session: this.em.getReference(SessionEntity, sessionId),
+      }),
+    );
+  }
+
+  async findByDigestForUpdate(digest: string): Promise<RefreshTokenRecord | null> {
+    const entity = await this.em.findOne(
+      RefreshTokenEntity,
+      { tokenHash: digest },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
+    return entity && toRecord(entity);
+  }
+
+  async findSuccessor(parentId: string): Promise<RefreshTokenRecord | null> {
+    const entity = await this.em.findOne(RefreshTokenEntity, { parentId });
+    return entity && toRecord(entity);
+  }
+
+  async markUsed(id: string, at: Date): Promise<void> {
+    const entity = await this.em.findOneOrFail(RefreshTokenEntity, { id });
+    entity.usedAt = at;
+  }
+}
+
+function toSession(e: SessionEntity): Session {
+  return {
+    id: e.id,
+    userId: e.user.id,
+    createdAt: e.createdAt,
+    lastUsedAt: e.lastUsedAt,
+    expiresAt: e.expiresAt,
+    userAgent: e.userAgent,
+    ip: e.ip,
+    revokedAt: e.revokedAt,
+  };
+}
+
+function toRecord(e: RefreshTokenEntity): RefreshTokenRecord {
+  return { id: e.id, sessionId: e.session.id, parentId: e.parentId, createdAt: e.createdAt, usedAt: e.usedAt };
+}

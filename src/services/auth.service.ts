@@ -1,0 +1,167 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { inject, injectable } from 'tsyringe';
+import {
+  CONFIG,
+  CREDENTIAL_REPOSITORY,
+  LOGGER,
+  PASSWORD_HASHER,
+  REFRESH_TOKEN_REPOSITORY,
+  SECRET_KEYS,
+  SESSION_REPOSITORY,
+  UNIT_OF_WORK,
+} from '../container.tokens';
+import type { Config } from '../core/config';
+import { AppError, NotFoundError } from '../core/errors';
+import type { Logger } from '../core/logging';
+import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
+import type { UnitOfWork } from '../core/unit-of-work';
+import type { Principal, Session, TokenPair } from '../models/domain/session';
+import type { Role } from '../models/domain/user';
+import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
+import type { CredentialRepository } from '../repositories/user.repository';
+import { TokenService } from './token.service';
+
+export interface ClientInfo {
+  userAgent: string | undefined;
+  ip: string | undefined;
+}
+
+const BAD_CREDENTIALS = 'The username or password is incorrect.';
+const BAD_REFRESH = 'The refresh token is invalid or expired.';
+
+type RefreshOutcome =
+  | { kind: 'invalid' }
+  | { kind: 'reused'; sessionId: string; userId: string }
+  | { kind: 'rotated'; refreshToken: string; principal: Principal };
+
+@injectable()
+export class AuthService {
+  /** Verified against when the user does not exist, so that case takes as long as a wrong password. */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(
+    @inject(CREDENTIAL_REPOSITORY) private readonly credentials: CredentialRepository,
+    @inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
+    @inject(REFRESH_TOKEN_REPOSITORY) private readonly refreshTokens: RefreshTokenRepository,
+    @inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @inject(TokenService) private readonly tokens: TokenService,
+    @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
+    @inject(SECRET_KEYS) private readonly secrets: SecretKeys,
+    @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
+    @inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.dummyHash = hasher.hash(randomBytes(32).toString('base64url'));
+  }
+
+  /** Username or email plus password -> a new session. Every failure is the same 401. */
+  async login(login: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    const found = await this.credentials.findByLogin(login);
+    const matches = await this.hasher.verify(found?.passwordHash ?? (await this.dummyHash), password);
+    if (!found || !matches || !found.user.isActive) {
+      this.logger.info('login failed', { user_id: found?.user.id, ip: client.ip });
+      throw new AppError('unauthenticated', BAD_CREDENTIALS);
+    }
+    const { user } = found;
+    if (this.hasher.needsRehash(found.passwordHash)) {
+      await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
+    }
+    const now = new Date();
+    const session: Session = {
+      id: randomUUID(),
+      userId: user.id,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.config.auth.sessionTtlS * 1000),
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      ip: client.ip?.slice(0, 64) ?? null,
+      revokedAt: null,
+    };
+    this.sessions.add(session);
+    const refreshToken = newRefreshToken();
+    this.refreshTokens.add(
+      { id: randomUUID(), sessionId: session.id, parentId: null, createdAt: now, usedAt: null },
+      tokenDigest(refreshToken),
+    );
+    this.logger.info('login succeeded', { user_id: user.id, session_id: session.id, ip: client.ip });
+    return this.pair({ userId: user.id, sessionId: session.id, roles: user.roles }, refreshToken);
+  }
+
+  /**
+   * Rotates a refresh token. A token already rotated revokes its session,
+   * unless it is presented again within the grace window while its successor
+   * is unused: then the same successor is returned (a racing or retrying client).
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const outcome = await this.uow.transaction(() => this.rotate(refreshToken, new Date()));
+    if (outcome.kind === 'rotated') return this.pair(outcome.principal, outcome.refreshToken);
+    if (outcome.kind === 'reused') {
+      this.logger.warn('refresh token reuse detected; session revoked', {
+        session_id: outcome.sessionId,
+        user_id: outcome.userId,
+      });
+    }
+    throw new AppError('unauthenticated', BAD_REFRESH);
+  }
+
+  private async rotate(token: string, now: Date): Promise<RefreshOutcome> {
+    const record = await this.refreshTokens.findByDigestForUpdate(tokenDigest(token));
+    if (!record) return { kind: 'invalid' };
+    const session = await this.sessions.findById(record.sessionId);
+    const owner = session && this.isFresh(session, now) ? await this.sessions.findLiveOwner(session.id, now) : null;
+    if (!session || !owner) return { kind: 'invalid' };
+
+    const successor = successorToken(this.secrets.refreshDerivation, token);
+    const principal = { userId: owner.userId, sessionId: session.id, roles: owner.roles };
+    if (record.usedAt === null) {
+      await this.refreshTokens.markUsed(record.id, now);
+      this.refreshTokens.add(
+        { id: randomUUID(), sessionId: session.id, parentId: record.id, createdAt: now, usedAt: null },
+        tokenDigest(successor),
+      );
+      await this.sessions.touch(session.id, now);
+      return { kind: 'rotated', refreshToken: successor, principal };
+    }
+    const next = await this.refreshTokens.findSuccessor(record.id);
+    const inGrace = now.getTime() - record.usedAt.getTime() <= this.config.auth.refreshGraceS * 1000;
+    if (inGrace && next && next.usedAt === null) return { kind: 'rotated', refreshToken: successor, principal };
+    await this.sessions.revoke(session.id, 'refresh_reuse', now);
+    return { kind: 'reused', sessionId: session.id, userId: owner.userId };
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    await this.sessions.revoke(principal.sessionId, 'logout', new Date());
+  }
+
+  async listSessions(principal: Principal): Promise<Session[]> {
+    const now = new Date();
+    return (await this.sessions.listLive(principal.userId, now)).filter((s) => this.isFresh(s, now));
+  }
+
+  /** Another user's session is reported as missing, like one that does not exist. */
+  async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+    const session = await this.sessions.findById(sessionId);
+    const now = new Date();
+    if (!session || session.userId !== principal.userId || !this.isFresh(session, now)) {
+      throw new NotFoundError('No such session.');
+    }
+    await this.sessions.revoke(sessionId, 'revoked_by_user', now);
+  }
+
+  /** The one database lookup of an authenticated request: is the token's session live, and whose is it? */
+  async principalFor(claims: { sub?: unknown; sid?: unknown }): Promise<Principal | null> {
+    if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string') return null;
+    const owner = await this.sessions.findLiveOwner(claims.sid, new Date());
+    if (!owner || owner.userId !== claims.sub) return null;
+    return { userId: owner.userId, sessionId: claims.sid, roles: owner.roles as Role[] };
+  }
+
+  private isFresh(session: Session, now: Date): boolean {
+    const idleEnd = session.lastUsedAt.getTime() + this.config.auth.sessionIdleTtlS * 1000;
+    return session.revokedAt === null && session.expiresAt > now && idleEnd > now.getTime();
+  }
+
+  private async pair(principal: Principal, refreshToken: string): Promise<TokenPair> {
+    const { token, expiresIn } = await this.tokens.issueAccessToken(principal);
+    return { accessToken: token, expiresIn, refreshToken };
+  }
+}
