@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../../src/core/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createOrm } from '../../src/db/session';
-import { EMPTY_URL, MIGRATED_URL } from './test-database';
+import { EMPTY_URL, ISOLATED_URL, MIGRATED_URL } from './test-database';
 
 export interface TestDatabases {
   embedded: EmbeddedDatabase[];
@@ -24,7 +24,7 @@ function withDatabase(url: string, name: string): string {
 
 async function createOnServer(serverUrl: string): Promise<TestDatabases> {
   const run = `${Date.now().toString(36)}_${process.pid}`;
-  const names = [`gatehouse_test_${run}`, `gatehouse_test_${run}_empty`];
+  const names = [`gatehouse_test_${run}`, `gatehouse_test_${run}_empty`, `gatehouse_test_${run}_isolated`];
   const admin = await createOrm(serverUrl, settings);
   try {
     for (const name of names) await admin.em.getConnection().execute(`create database "${name}"`);
@@ -33,6 +33,7 @@ async function createOnServer(serverUrl: string): Promise<TestDatabases> {
   }
   process.env[MIGRATED_URL] = withDatabase(serverUrl, names[0]!);
   process.env[EMPTY_URL] = withDatabase(serverUrl, names[1]!);
+  process.env[ISOLATED_URL] = withDatabase(serverUrl, names[2]!);
   return { embedded: [], server: { url: serverUrl, names } };
 }
 
@@ -40,20 +41,24 @@ async function createEmbedded(): Promise<TestDatabases> {
   // Two jest workers, each with a pool of one, plus room for a test's own connection.
   const migrated = await startEmbeddedDatabase({ maxConnections: 4 });
   const empty = await startEmbeddedDatabase({ maxConnections: 4 });
+  const isolated = await startEmbeddedDatabase({ maxConnections: 4 });
   process.env[MIGRATED_URL] = migrated.url;
   process.env[EMPTY_URL] = empty.url;
-  return { embedded: [migrated, empty] };
+  process.env[ISOLATED_URL] = isolated.url;
+  return { embedded: [migrated, empty, isolated] };
 }
 
 export default async function globalSetup(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   const databases = serverUrl ? await createOnServer(serverUrl) : await createEmbedded();
   globalThis.gatehouseTestDatabases = databases;
-  const orm = await createOrm(process.env[MIGRATED_URL]!, settings);
-  try {
-    await orm.getMigrator().up();
-  } finally {
-    await orm.close(true);
+  for (const url of [process.env[MIGRATED_URL]!, process.env[ISOLATED_URL]!]) {
+    const orm = await createOrm(url, settings);
+    try {
+      await orm.getMigrator().up();
+    } finally {
+      await orm.close(true);
+    }
   }
   console.log(
     `\ntest databases: ${serverUrl ? `PostgreSQL (${databases.server?.names.join(', ')})` : 'embedded PGlite'}`,

@@ -61,6 +61,8 @@ export function toAppError(err: unknown): AppError {
 }
 
 const DETAILS: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'A valid bearer access token is required.',
+  forbidden: 'You do not have permission to do this.',
   not_found: 'No resource is at this path.',
   method_not_allowed: 'This path does not accept this method.',
   not_acceptable: 'None of the media types in Accept can be produced.',
@@ -82,6 +84,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    if (status === 401) res.set('WWW-Authenticate', 'Bearer realm="gatehouse"');
     res
       .status(status)
       .set(error.options.headers ?? {})
