@@ -1,0 +1,227 @@
+import request from 'supertest';
+import { startTestApp, type TestApp } from '../support/app';
+import { newAdmin, newUser, type LoggedIn } from '../support/auth';
+import { expectProblem } from '../support/problem';
+import { ISOLATED_URL, testDatabaseUrl } from '../support/test-database';
+
+let t: TestApp;
+let admin: LoggedIn;
+beforeAll(async () => {
+  t = await startTestApp();
+  admin = await newAdmin(t);
+});
+afterAll(() => t.close());
+
+describe('/v1/users/me', () => {
+  it('reads and changes the caller', async () => {
+    const { bearer, user } = await newUser(t.app);
+    const got = await request(t.app).get('/v1/users/me').set('authorization', bearer).expect(200);
+    expect(got.body).toEqual(user);
+
+    const changed = await request(t.app)
+      .patch('/v1/users/me')
+      .set('authorization', bearer)
+      .send({ full_name: 'New Name', username: `${user.username}_2` })
+      .expect(200);
+    expect(changed.body).toMatchObject({ full_name: 'New Name', username: `${user.username}_2`, email: user.email });
+    expect(Date.parse(changed.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(user.updated_at));
+    const cleared = await request(t.app).patch('/v1/users/me').set('authorization', bearer).send({ full_name: null });
+    expect(cleared.body.full_name).toBeNull();
+  });
+
+  it.each([{ roles: ['admin'] }, { is_active: false }, { password: 'sneaky new password' }])(
+    'refuses %j with 400 and changes nothing',
+    async (body) => {
+      const { bearer, user } = await newUser(t.app);
+      const problem = expectProblem(
+        await request(t.app).patch('/v1/users/me').set('authorization', bearer).send(body),
+        400,
+      );
+      expect(problem.errors?.[0]?.path).toBe(`/body/${Object.keys(body)[0]}`);
+      const after = await request(t.app).get('/v1/users/me').set('authorization', bearer);
+      expect(after.body).toEqual(user);
+    },
+  );
+
+  it('refuses an email another user has, in any case, with 409', async () => {
+    const alice = await newUser(t.app);
+    const bob = await newUser(t.app);
+    const res = await request(t.app)
+      .patch('/v1/users/me')
+      .set('authorization', bob.bearer)
+      .send({ email: alice.input.email.toUpperCase() });
+    expect(expectProblem(res, 409).detail).toContain('email');
+  });
+
+  it('asks for a token before looking at the body', async () => {
+    expectProblem(
+      await request(t.app)
+        .patch('/v1/users/me')
+        .send({ roles: ['admin'] }),
+      401,
+    );
+  });
+});
+
+describe('access control (BOLA)', () => {
+  let alice: LoggedIn;
+  let bob: LoggedIn;
+  beforeAll(async () => {
+    alice = await newUser(t.app);
+    bob = await newUser(t.app);
+  });
+
+  it.each([
+    ['GET', (id: string) => request(t.app).get(`/v1/users/${id}`)],
+    ['PATCH', (id: string) => request(t.app).patch(`/v1/users/${id}`).send({ full_name: 'pwned' })],
+    ['DELETE', (id: string) => request(t.app).delete(`/v1/users/${id}`)],
+  ])('a user cannot %s another user: 403', async (_method, call) => {
+    expectProblem(await call(bob.user.id).set('authorization', alice.bearer), 403);
+    const bobNow = await request(t.app).get('/v1/users/me').set('authorization', bob.bearer).expect(200);
+    expect(bobNow.body.full_name).toBe(bob.user.full_name);
+  });
+
+  it('a user cannot list users: 403; anonymous: 401', async () => {
+    expectProblem(await request(t.app).get('/v1/users').set('authorization', alice.bearer), 403);
+    expectProblem(await request(t.app).get('/v1/users'), 401);
+  });
+
+  it('permission is checked before the input: a non-admin learns nothing from a 400', async () => {
+    expectProblem(await request(t.app).get('/v1/users?limit=9999').set('authorization', alice.bearer), 403);
+  });
+});
+
+describe('admin user management', () => {
+  it('reads, changes and deletes a user', async () => {
+    const { user } = await newUser(t.app);
+    const got = await request(t.app).get(`/v1/users/${user.id}`).set('authorization', admin.bearer).expect(200);
+    expect(got.body).toEqual(user);
+    const changed = await request(t.app)
+      .patch(`/v1/users/${user.id}`)
+      .set('authorization', admin.bearer)
+      .send({ roles: ['user', 'admin'], full_name: 'Promoted' })
+      .expect(200);
+    expect(changed.body).toMatchObject({ roles: ['user', 'admin'], full_name: 'Promoted' });
+    await request(t.app).delete(`/v1/users/${user.id}`).set('authorization', admin.bearer).expect(204);
+    expectProblem(await request(t.app).get(`/v1/users/${user.id}`).set('authorization', admin.bearer), 404);
+    expectProblem(await request(t.app).delete(`/v1/users/${user.id}`).set('authorization', admin.bearer), 404);
+  });
+
+  it('answers 400 for a malformed id and for an empty roles list', async () => {
+    expectProblem(await request(t.app).get('/v1/users/not-a-uuid').set('authorization', admin.bearer), 400);
+    const { user } = await newUser(t.app);
+    expectProblem(
+      await request(t.app).patch(`/v1/users/${user.id}`).set('authorization', admin.bearer).send({ roles: [] }),
+      400,
+    );
+  });
+
+  it('a deactivated user cannot log in; reactivated, they can', async () => {
+    const { user, input } = await newUser(t.app);
+    const patch = (body: object) =>
+      request(t.app).patch(`/v1/users/${user.id}`).set('authorization', admin.bearer).send(body).expect(200);
+    await patch({ is_active: false });
+    expectProblem(
+      await request(t.app).post('/v1/auth/token').send({ username: input.username, password: input.password }),
+      401,
+    );
+    await patch({ is_active: true });
+    await request(t.app)
+      .post('/v1/auth/token')
+      .send({ username: input.username, password: input.password })
+      .expect(200);
+  });
+});
+
+describe('GET /v1/users pagination and filters', () => {
+  const list = (query: string) => request(t.app).get(`/v1/users?${query}`).set('authorization', admin.bearer);
+
+  it('walks every user exactly once while others are created between pages', async () => {
+    const tag = `pg${Date.now().toString(36)}`;
+    const before = [];
+    for (let i = 0; i < 7; i++)
+      before.push((await newUser(t.app, { username: `${tag}_${i}`, email: `${tag}_${i}@example.com` })).user.id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await list(`q=${tag}&limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      seen.push(...res.body.items.map((u: { id: string }) => u.id));
+      cursor = res.body.next_cursor;
+      pages++;
+      // someone signs up while the admin pages through
+      await newUser(t.app, { username: `${tag}_late${pages}`, email: `${tag}_late${pages}@example.com` });
+    } while (cursor && pages < 20);
+
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+  });
+
+  it('defaults to 20, ends with next_cursor null', async () => {
+    const res = await list('limit=100').expect(200);
+    expect(res.body.items.length).toBeLessThanOrEqual(100);
+    const first = await list('').expect(200);
+    expect(first.body.items.length).toBeLessThanOrEqual(20);
+    const tag = `solo${Date.now().toString(36)}`;
+    await newUser(t.app, { username: tag, email: `${tag}@example.com` });
+    const only = await list(`q=${tag}`).expect(200);
+    expect(only.body).toEqual({ items: [expect.objectContaining({ username: tag })], next_cursor: null });
+  });
+
+  it('filters by q (username or email, any case, literally), role and is_active', async () => {
+    const tag = `flt${Date.now().toString(36)}`;
+    const a = await newUser(t.app, { username: `${tag}_a`, email: `${tag}_a@example.com` });
+    const b = await newUser(t.app, { username: `${tag}_b`, email: `${tag}_b@example.com` });
+    await request(t.app)
+      .patch(`/v1/users/${b.user.id}`)
+      .set('authorization', admin.bearer)
+      .send({ is_active: false, roles: ['admin'] });
+
+    const ids = async (q: string) => (await list(q).expect(200)).body.items.map((u: { id: string }) => u.id);
+    expect(await ids(`q=${tag.toUpperCase()}`)).toEqual([a.user.id, b.user.id]);
+    expect(await ids(`q=${encodeURIComponent(`${tag}_a@example`)}`)).toEqual([a.user.id]);
+    expect(await ids(`q=${tag}&is_active=false`)).toEqual([b.user.id]);
+    expect(await ids(`q=${tag}&role=admin`)).toEqual([b.user.id]);
+    expect(await ids(`q=${tag}&role=user&is_active=true`)).toEqual([a.user.id]);
+    expect(await ids(`q=%25`)).toEqual([]); // a literal %, not a wildcard
+  });
+
+  it.each(['limit=0', 'limit=101', 'limit=ten', 'role=root', 'is_active=perhaps', 'cursor=bogus', 'sort=name'])(
+    'refuses %s with 400',
+    async (query) => {
+      expectProblem(await list(query), 400);
+    },
+  );
+});
+
+describe('the last active admin', () => {
+  let iso: TestApp;
+  beforeAll(async () => {
+    iso = await startTestApp({ databaseUrl: testDatabaseUrl(ISOLATED_URL) });
+  });
+  afterAll(() => iso.close());
+
+  it('cannot be demoted, deactivated or deleted; with a second admin, can', async () => {
+    const only = await newAdmin(iso);
+    const self = (method: 'patch' | 'delete', body?: object) => {
+      const req = request(iso.app)[method](`/v1/users/${only.user.id}`).set('authorization', only.bearer);
+      return body ? req.send(body) : req;
+    };
+    expectProblem(await self('patch', { roles: ['user'] }), 409);
+    expectProblem(await self('patch', { is_active: false }), 409);
+    expectProblem(await self('delete'), 409);
+    expect((await self('patch', { full_name: 'Still admin' })).status).toBe(200);
+
+    const second = await newAdmin(iso);
+    await request(iso.app)
+      .patch(`/v1/users/${only.user.id}`)
+      .set('authorization', second.bearer)
+      .send({ roles: ['user'] })
+      .expect(200);
+    expectProblem(
+      await request(iso.app).delete(`/v1/users/${second.user.id}`).set('authorization', second.bearer),
+      409,
+    );
+  });
+});
