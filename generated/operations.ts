@@ -323,12 +323,12 @@ export function bindOperations<Ctx, P>(
 ): void {
   const missing = unboundOperations(handlers);
   if (missing.length) throw new Error(`Unbound operations (no handler): ${missing.join(', ')}`);
-  bind(operations.getJwks, (_req, ctx) => handlers.auth.getJwks({  }, ctx));
-  bind(operations.getDocs, (_req, ctx) => handlers.system.getDocs({  }, ctx));
-  bind(operations.getHealth, (_req, ctx) => handlers.system.getHealth({  }, ctx));
-  bind(operations.getOpenApiJson, (_req, ctx) => handlers.system.getOpenApiJson({  }, ctx));
-  bind(operations.getOpenApiYaml, (_req, ctx) => handlers.system.getOpenApiYaml({  }, ctx));
-  bind(operations.getReadiness, (_req, ctx) => handlers.system.getReadiness({  }, ctx));
+  bind(operations.getJwks, (_req, ctx) => handlers.auth.getJwks({}, ctx));
+  bind(operations.getDocs, (_req, ctx) => handlers.system.getDocs({}, ctx));
+  bind(operations.getHealth, (_req, ctx) => handlers.system.getHealth({}, ctx));
+  bind(operations.getOpenApiJson, (_req, ctx) => handlers.system.getOpenApiJson({}, ctx));
+  bind(operations.getOpenApiYaml, (_req, ctx) => handlers.system.getOpenApiYaml({}, ctx));
+  bind(operations.getReadiness, (_req, ctx) => handlers.system.getReadiness({}, ctx));
   bind(operations.logout, (req, ctx) => handlers.auth.logout({ principal: req.principal as P }, ctx));
   bind(operations.refreshToken, (req, ctx) => handlers.auth.refreshToken({ body: req.body as Inputs['refreshToken']['body'] }, ctx));
   bind(operations.createToken, (req, ctx) => handlers.auth.createToken({ body: req.body as Inputs['createToken']['body'] }, ctx));

@@ -44,8 +44,13 @@ const commands: Record<string, Command> = {
       args,
       options: { username: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     });
-    const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : config.admin.password;
-    const admin = { username: values.username ?? config.admin.username, email: values.email ?? config.admin.email };
+    const password = values['password-stdin']
+      ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+      : process.env.ADMIN_PASSWORD;
+    const admin = {
+      username: values.username ?? config.admin.username,
+      email: values.email ?? process.env.ADMIN_EMAIL,
+    };
     // The same rules as the API's sign-up, checked again by loadConfig.
     const checked = loadConfig({ ADMIN_USERNAME: admin.username, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: password });
     const { username, email } = checked.admin;
@@ -89,7 +94,8 @@ async function main([name, ...args]: string[]): Promise<number> {
     return name === undefined || name === 'help' ? 0 : 2;
   }
   loadDotenv({ quiet: true });
-  const config = loadConfig();
+  // ADMIN_EMAIL and ADMIN_PASSWORD are create-admin's defaults here, not the server's first admin.
+  const config = loadConfig({ ...process.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
   const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'warn');
   return command(config, logger, args);
 }

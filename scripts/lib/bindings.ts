@@ -251,7 +251,9 @@ export function renderOperations(spec: OpenApiDocument): string {
     '): void {',
     '  const missing = unboundOperations(handlers);',
     "  if (missing.length) throw new Error(`Unbound operations (no handler): ${missing.join(', ')}`);",
-    ...[...ops].sort((a, b) => (routeOrder(a) < routeOrder(b) ? -1 : routeOrder(a) > routeOrder(b) ? 1 : 0)).map(invocation),
+    ...[...ops]
+      .sort((a, b) => (routeOrder(a) < routeOrder(b) ? -1 : routeOrder(a) > routeOrder(b) ? 1 : 0))
+      .map(invocation),
     '}',
     '',
   );

@@ -27,15 +27,16 @@ function freePort(): Promise<number> {
   });
 }
 
-function start(env: Record<string, string>): Running {
+function start(env: Record<string, string>, entry = 'src/main.ts', args: string[] = []): Running {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => k === 'PATH' || k === 'HOME' || k === 'TMPDIR'),
   );
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', entry, ...args], {
     cwd: root,
     env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'info', MASTER_KEY: TEST_MASTER_KEY, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(env.STDIN ?? '');
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -57,12 +58,24 @@ async function waitReady(base: string, running: Running, timeoutMs = 60_000): Pr
   throw new Error(`server not ready in ${timeoutMs} ms:\n${running.output()}`);
 }
 
-const post = (base: string, body: unknown) =>
-  fetch(`${base}/v1/users`, {
+const post = (base: string, body: unknown, path = '/v1/users') =>
+  fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+
+async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
+  const running = start(env, 'src/cli.ts', args);
+  const code = await running.exited;
+  return { code, output: running.output() };
+}
+
+async function bearerFor(base: string, username: string, password: string): Promise<string> {
+  const res = await post(base, { username, password }, '/v1/auth/token');
+  expect(res.status).toBe(200);
+  return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+}
 
 describe('the server process on the embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
@@ -91,7 +104,77 @@ describe('the server process on the embedded database', () => {
   }, 120_000);
 });
 
+describe('first admin and the CLI', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('migrate, create-admin and rotate-key work on the embedded database; ADMIN_* creates the first admin', async () => {
+    const env = { DATA_DIR: dataDir };
+    expect(await cli(env, 'migrate')).toEqual({ code: 0, output: expect.stringMatching(/applied: Migration/) });
+    expect((await cli(env, 'migrate')).output).toMatch(/nothing to apply/);
+
+    const created = await cli(
+      { ...env, STDIN: 'cli admin password\n' },
+      'create-admin',
+      '--username',
+      'root',
+      '--email',
+      'root@example.com',
+      '--password-stdin',
+    );
+    expect(created).toEqual({ code: 0, output: expect.stringMatching(/created admin root/) });
+    const again = await cli(
+      { ...env, ADMIN_PASSWORD: 'another password 1' },
+      'create-admin',
+      '--username',
+      'ROOT',
+      '--email',
+      'x@example.com',
+    );
+    expect(again).toEqual({ code: 1, output: expect.stringMatching(/exists/) });
+    expect((await cli(env, 'create-admin', '--email', 'bad')).code).toBe(1);
+
+    const rotated = await cli(env, 'rotate-key');
+    expect(rotated.code).toBe(0);
+    const kid = rotated.output.match(/new signing key: ([0-9a-f-]{36})/)?.[1];
+    expect(kid).toBeDefined();
+    expect((await cli(env, 'no-such-command')).code).toBe(2);
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = start({
+      ...env,
+      PORT: String(port),
+      ADMIN_EMAIL: 'boss@example.com',
+      ADMIN_PASSWORD: 'env admin password',
+    });
+    try {
+      await waitReady(base, server);
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((k) => k.kid)).toEqual([kid]);
+      for (const [name, password] of [
+        ['root', 'cli admin password'],
+        ['admin', 'env admin password'],
+      ]) {
+        const bearer = await bearerFor(base, name!, password!);
+        expect((await fetch(`${base}/v1/users`, { headers: { authorization: bearer } })).status).toBe(200);
+      }
+      expect(server.output()).toMatch(/admin user created/);
+      expect(server.output()).not.toContain('env admin password');
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  }, 120_000);
+});
+
 describe('start-up failures', () => {
+  it('refuses production without MASTER_KEY', async () => {
+    const running = start({ MASTER_KEY: '' });
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toMatch(/MASTER_KEY: required in production/);
+  }, 30_000);
+
   it('stops with a clear message naming each bad setting', async () => {
     const running = start({ PORT: 'eighty', REGISTRATION_OPEN: 'perhaps' });
     expect(await running.exited).toBe(1);

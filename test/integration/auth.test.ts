@@ -9,7 +9,7 @@ import { RefreshTokenEntity } from '../../src/db/entities/refresh-token.entity';
 import type { CredentialRepository } from '../../src/repositories/user.repository';
 import { SigningKeyService } from '../../src/services/signing-key.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { login, newAdmin, newUser, refresh } from '../support/auth';
+import { handledSecrets, login, newAdmin, newUser, refresh } from '../support/auth';
 import { expectProblem } from '../support/problem';
 
 /** On PostgreSQL, several connections, so that concurrent refreshes really race for the row lock. */
@@ -57,6 +57,7 @@ describe('POST /v1/auth/token', () => {
     ];
     const bodies = [];
     for (const attempt of attempts) {
+      handledSecrets.add(attempt.password);
       const res = await request(t.app).post('/v1/auth/token').send(attempt);
       const problem = expectProblem(res, 401);
       bodies.push({ ...problem, request_id: undefined });
@@ -329,5 +330,17 @@ describe('revocation takes effect on the next request', () => {
     await request(t.app).delete(`/v1/users/${deleted.user.id}`).set('authorization', admin.bearer).expect(204);
     expectProblem(await me(deleted.bearer), 401);
     expectProblem(await refresh(t.app, deleted.tokens.refresh_token), 401);
+  });
+});
+
+describe('logs', () => {
+  // Runs last: everything above logged in, refreshed, failed and revoked.
+  it('never hold a password, a token or a hash', () => {
+    const log = t.logs.lines.join('\n');
+    expect(t.logs.lines.length).toBeGreaterThan(50);
+    expect(handledSecrets.size).toBeGreaterThan(50);
+    const leaked = [...handledSecrets].filter((secret) => log.includes(secret));
+    expect(leaked).toEqual([]);
+    expect(log).not.toMatch(/\$argon2/);
   });
 });

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import spec from '../../generated/openapi.json';
 import { startTestApp, type TestApp } from '../support/app';
 import { expectProblem } from '../support/problem';
-import { EMPTY_URL, testDatabaseUrl } from '../support/test-database';
+import { testDatabaseUrl } from '../support/test-database';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('probes', () => {
   });
 
   it('GET /readyz is 503 while migrations are pending', async () => {
-    const unmigrated = await startTestApp({ databaseUrl: testDatabaseUrl(EMPTY_URL) });
+    const unmigrated = await startTestApp({ databaseUrl: testDatabaseUrl('empty') });
     try {
       const problem = expectProblem(await request(unmigrated.app).get('/readyz'), 503);
       expect(problem.checks).toEqual({

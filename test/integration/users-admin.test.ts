@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startTestApp, type TestApp } from '../support/app';
 import { newAdmin, newUser, type LoggedIn } from '../support/auth';
 import { expectProblem } from '../support/problem';
-import { ISOLATED_URL, testDatabaseUrl } from '../support/test-database';
+import { testDatabaseUrl } from '../support/test-database';
 
 let t: TestApp;
 let admin: LoggedIn;
@@ -146,7 +146,7 @@ describe('GET /v1/users pagination and filters', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await list(`q=${tag}&limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: request.Response = await list(`q=${tag}&limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
       seen.push(...res.body.items.map((u: { id: string }) => u.id));
       cursor = res.body.next_cursor;
       pages++;
@@ -198,7 +198,7 @@ describe('GET /v1/users pagination and filters', () => {
 describe('the last active admin', () => {
   let iso: TestApp;
   beforeAll(async () => {
-    iso = await startTestApp({ databaseUrl: testDatabaseUrl(ISOLATED_URL) });
+    iso = await startTestApp({ databaseUrl: testDatabaseUrl('admins') });
   });
   afterAll(() => iso.close());
 

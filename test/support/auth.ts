@@ -15,9 +15,14 @@ export interface LoggedIn {
   bearer: string;
 }
 
+/** Every password and token these helpers handled, to check that none of them reaches a log line. */
+export const handledSecrets = new Set<string>();
+
 export async function login(app: Express, username: string, password: string): Promise<Schemas['TokenResponse']> {
+  handledSecrets.add(password);
   const res = await request(app).post('/v1/auth/token').send({ username, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+  handledSecrets.add(res.body.access_token).add(res.body.refresh_token);
   return res.body;
 }
 
@@ -42,5 +47,7 @@ export async function newAdmin(t: TestApp): Promise<LoggedIn> {
 }
 
 export async function refresh(app: Express, refreshToken: string) {
-  return request(app).post('/v1/auth/refresh').send({ refresh_token: refreshToken });
+  const res = await request(app).post('/v1/auth/refresh').send({ refresh_token: refreshToken });
+  if (res.status === 200) handledSecrets.add(res.body.access_token).add(res.body.refresh_token);
+  return res;
 }

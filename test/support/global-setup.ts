@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '../../src/core/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createOrm } from '../../src/db/session';
-import { EMPTY_URL, ISOLATED_URL, MIGRATED_URL } from './test-database';
+import { envName, MIGRATED, TEST_DATABASES } from './test-database';
 
 export interface TestDatabases {
   embedded: EmbeddedDatabase[];
@@ -24,36 +24,38 @@ function withDatabase(url: string, name: string): string {
 
 async function createOnServer(serverUrl: string): Promise<TestDatabases> {
   const run = `${Date.now().toString(36)}_${process.pid}`;
-  const names = [`gatehouse_test_${run}`, `gatehouse_test_${run}_empty`, `gatehouse_test_${run}_isolated`];
+  const names: string[] = [];
   const admin = await createOrm(serverUrl, settings);
   try {
-    for (const name of names) await admin.em.getConnection().execute(`create database "${name}"`);
+    for (const db of TEST_DATABASES) {
+      const name = `gatehouse_test_${run}_${db}`;
+      await admin.em.getConnection().execute(`create database "${name}"`);
+      names.push(name);
+      process.env[envName(db)] = withDatabase(serverUrl, name);
+    }
   } finally {
     await admin.close(true);
   }
-  process.env[MIGRATED_URL] = withDatabase(serverUrl, names[0]!);
-  process.env[EMPTY_URL] = withDatabase(serverUrl, names[1]!);
-  process.env[ISOLATED_URL] = withDatabase(serverUrl, names[2]!);
   return { embedded: [], server: { url: serverUrl, names } };
 }
 
 async function createEmbedded(): Promise<TestDatabases> {
-  // Two jest workers, each with a pool of one, plus room for a test's own connection.
-  const migrated = await startEmbeddedDatabase({ maxConnections: 4 });
-  const empty = await startEmbeddedDatabase({ maxConnections: 4 });
-  const isolated = await startEmbeddedDatabase({ maxConnections: 4 });
-  process.env[MIGRATED_URL] = migrated.url;
-  process.env[EMPTY_URL] = empty.url;
-  process.env[ISOLATED_URL] = isolated.url;
-  return { embedded: [migrated, empty, isolated] };
+  const embedded: EmbeddedDatabase[] = [];
+  for (const db of TEST_DATABASES) {
+    // Two jest workers, each with a pool of one, plus room for a test's own connection.
+    const started = await startEmbeddedDatabase({ maxConnections: 4 });
+    embedded.push(started);
+    process.env[envName(db)] = started.url;
+  }
+  return { embedded };
 }
 
 export default async function globalSetup(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   const databases = serverUrl ? await createOnServer(serverUrl) : await createEmbedded();
   globalThis.gatehouseTestDatabases = databases;
-  for (const url of [process.env[MIGRATED_URL]!, process.env[ISOLATED_URL]!]) {
-    const orm = await createOrm(url, settings);
+  for (const db of MIGRATED) {
+    const orm = await createOrm(process.env[envName(db)]!, settings);
     try {
       await orm.getMigrator().up();
     } finally {

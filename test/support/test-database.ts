@@ -1,17 +1,22 @@
 /**
  * Each test run gets databases of its own: on the PostgreSQL server named by
- * DATABASE_URL when it is set, else in an in-memory embedded database.
- * Workers find them in these variables.
+ * DATABASE_URL when it is set, else in in-memory embedded databases. Workers
+ * find them in GATEHOUSE_TEST_DB_<NAME>.
+ *
+ * - main: migrated, shared by every test file (tests make their own unique rows);
+ * - empty: never migrated (readiness with pending migrations);
+ * - admins, keys: migrated, each used by one test file only, for rules over a
+ *   whole table (the last admin; retiring signing keys).
  */
-export const MIGRATED_URL = 'GATEHOUSE_TEST_DATABASE_URL';
-export const EMPTY_URL = 'GATEHOUSE_TEST_EMPTY_DATABASE_URL';
-/** Migrated, and used by one test file only: for rules about every row of a table (e.g. the last admin). */
-export const ISOLATED_URL = 'GATEHOUSE_TEST_ISOLATED_DATABASE_URL';
+export const TEST_DATABASES = ['main', 'empty', 'admins', 'keys'] as const;
+export type TestDatabase = (typeof TEST_DATABASES)[number];
+export const MIGRATED: readonly TestDatabase[] = ['main', 'admins', 'keys'];
 
-type Which = typeof MIGRATED_URL | typeof EMPTY_URL | typeof ISOLATED_URL;
+export const envName = (name: TestDatabase) => `GATEHOUSE_TEST_DB_${name.toUpperCase()}`;
 
-export function testDatabaseUrl(which: Which = MIGRATED_URL): string {
-  const url = process.env[which];
-  if (!url) throw new Error(`${which} is not set: run the tests through jest (its globalSetup creates the databases)`);
+export function testDatabaseUrl(name: TestDatabase = 'main'): string {
+  const url = process.env[envName(name)];
+  if (!url)
+    throw new Error(`${envName(name)} is not set: run the tests through jest (its globalSetup creates the databases)`);
   return url;
 }

@@ -1,0 +1,118 @@
+import request from 'supertest';
+import { SigningKeyEntity } from '../../src/db/entities/signing-key.entity';
+import { SigningKeyService } from '../../src/services/signing-key.service';
+import { startTestApp, type TestApp } from '../support/app';
+import { newUser } from '../support/auth';
+import { expectProblem } from '../support/problem';
+import { testDatabaseUrl } from '../support/test-database';
+
+/** Every app here shares one database of its own, so retiring keys touches no other test file. */
+const start = (env: Record<string, string> = {}) => startTestApp({ databaseUrl: testDatabaseUrl('keys'), env });
+const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+const jwksKids = async (t: TestApp) =>
+  (await request(t.app).get('/.well-known/jwks.json').expect(200)).body.keys.map((k: { kid: string }) => k.kid);
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await start();
+});
+afterAll(() => t.close());
+
+describe('signing keys', () => {
+  it('stores the private key encrypted, never in the clear', async () => {
+    await newUser(t.app);
+    const rows = await t.database.orm.em.fork().find(SigningKeyEntity, {}, { populate: ['privateKeyEncrypted'] });
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.privateKeyEncrypted).toMatch(/^v1\./);
+      expect(row.privateKeyEncrypted).not.toMatch(/PRIVATE KEY/);
+      expect(row.publicJwk).not.toHaveProperty('d');
+    }
+  });
+
+  it('rotation: the new key signs, tokens of the old one keep working, and both are published', async () => {
+    const before = await newUser(t.app);
+    const oldKid = kidOf(before.tokens.access_token);
+    const newKid = await t.container.resolve(SigningKeyService).rotate();
+    expect(newKid).not.toBe(oldKid);
+
+    const after = await newUser(t.app);
+    expect(kidOf(after.tokens.access_token)).toBe(newKid);
+    expect((await request(t.app).get('/v1/users/me').set('authorization', before.bearer)).status).toBe(200);
+    expect(await jwksKids(t)).toEqual(expect.arrayContaining([oldKid, newKid]));
+
+    // another instance sharing the database picks the rotation up and verifies both
+    const other = await start();
+    try {
+      expect((await request(other.app).get('/v1/users/me').set('authorization', before.bearer)).status).toBe(200);
+      expect((await request(other.app).get('/v1/users/me').set('authorization', after.bearer)).status).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a retired key leaves the JWKS, and its tokens are refused, once its tokens can all have expired', async () => {
+    const holder = await newUser(t.app);
+    const oldKid = kidOf(holder.tokens.access_token);
+    await t.container.resolve(SigningKeyService).rotate();
+    // as if the rotation happened long ago
+    await t.database.orm.em
+      .fork()
+      .nativeUpdate(SigningKeyEntity, { kid: oldKid }, { retiredAt: new Date(Date.now() - 3_600_000) });
+
+    const later = await start();
+    try {
+      expect(await jwksKids(later)).not.toContain(oldKid);
+      expectProblem(await request(later.app).get('/v1/users/me').set('authorization', holder.bearer), 401);
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('rotates by itself when the signing key is older than KEY_ROTATION_INTERVAL_S', async () => {
+    const current = kidOf((await newUser(t.app)).tokens.access_token);
+    await t.database.orm.em
+      .fork()
+      .nativeUpdate(SigningKeyEntity, { kid: current }, { createdAt: new Date(Date.now() - 120_000) });
+    const fresh = await start({ KEY_ROTATION_INTERVAL_S: '60' });
+    try {
+      const signed = kidOf((await newUser(fresh.app)).tokens.access_token);
+      expect(signed).not.toBe(current);
+      expect(await jwksKids(fresh)).toEqual(expect.arrayContaining([current, signed]));
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('concurrent first uses across instances make one key, not one each', async () => {
+    await t.database.orm.em.fork().nativeDelete(SigningKeyEntity, {});
+    const a = await start();
+    const b = await start();
+    try {
+      const [x, y] = await Promise.all([
+        a.container.resolve(SigningKeyService).signingKey(),
+        b.container.resolve(SigningKeyService).signingKey(),
+      ]);
+      expect(x.kid).toBe(y.kid);
+      expect(await t.database.orm.em.fork().count(SigningKeyEntity, {})).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a different MASTER_KEY cannot use the stored keys, and says why in the log', async () => {
+    await newUser(t.app);
+    const wrong = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+    try {
+      const { input } = await newUser(t.app);
+      const res = await request(wrong.app)
+        .post('/v1/auth/token')
+        .send({ username: input.username, password: input.password });
+      expectProblem(res, 500);
+      expect(wrong.logs.lines.join('\n')).toMatch(/cannot be decrypted/);
+    } finally {
+      await wrong.close();
+    }
+  });
+});

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../src/core/logging';
+import { deriveSecretKeys, successorToken, tokenDigest, type PasswordHasher } from '../../src/core/security';
+import type { UnitOfWork } from '../../src/core/unit-of-work';
+import type { Session } from '../../src/models/domain/session';
+import type { User } from '../../src/models/domain/user';
+import type {
+  RefreshTokenRecord,
+  RefreshTokenRepository,
+  SessionRepository,
+} from '../../src/repositories/session.repository';
+import type { CredentialRepository } from '../../src/repositories/user.repository';
+import { AuthService } from '../../src/services/auth.service';
+import type { TokenService } from '../../src/services/token.service';
+
+const auth = {
+  masterKey: undefined,
+  issuer: 'gatehouse',
+  audience: 'gatehouse',
+  accessTokenTtlS: 600,
+  sessionTtlS: 86_400,
+  sessionIdleTtlS: 3_600,
+  refreshGraceS: 10,
+  keyRotationIntervalS: 86_400,
+};
+const secrets = deriveSecretKeys(randomBytes(32));
+const user: User = {
+  id: 'u-1',
+  username: 'ada',
+  email: 'ada@example.com',
+  fullName: null,
+  roles: ['user'],
+  isActive: true,
+  createdAt: new Date(),
+  updatedAt: new Date(),
+};
+
+function setup(config = auth) {
+  const credentials: jest.Mocked<CredentialRepository> = {
+    findByLogin: jest.fn(),
+    getPasswordHash: jest.fn(),
+    setPasswordHash: jest.fn(),
+  };
+  const sessions: jest.Mocked<SessionRepository> = {
+    add: jest.fn(),
+    findById: jest.fn(),
+    findLiveOwner: jest.fn(),
+    listLive: jest.fn(),
+    touch: jest.fn(),
+    revoke: jest.fn(),
+    revokeAllOfUser: jest.fn(),
+  };
+  const refreshTokens: jest.Mocked<RefreshTokenRepository> = {
+    add: jest.fn(),
+    findByDigestForUpdate: jest.fn(),
+    findSuccessor: jest.fn(),
+    markUsed: jest.fn(),
+  };
+  const hasher: jest.Mocked<PasswordHasher> = {
+    hash: jest.fn(async (_password: string) => 'dummy-hash'),
+    verify: jest.fn(),
+    needsRehash: jest.fn((_hash: string) => false),
+  };
+  const tokens = { issueAccessToken: jest.fn(async () => ({ token: 'access', expiresIn: 600 })) };
+  const uow = { transaction: jest.fn((work: () => Promise<unknown>) => work()) } as unknown as UnitOfWork;
+  const service = new AuthService(
+    credentials,
+    sessions,
+    refreshTokens,
+    hasher,
+    tokens as unknown as TokenService,
+    uow,
+    secrets,
+    { auth: config },
+    createLogger('silent'),
+  );
+  return { service, credentials, sessions, refreshTokens, hasher, tokens };
+}
+
+const client = { userAgent: 'jest', ip: '127.0.0.1' };
+
+describe('AuthService.login', () => {
+  it('verifies against a dummy hash when the user does not exist, so it costs the same', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue(null);
+    m.hasher.verify.mockResolvedValue(false);
+    await expect(m.service.login('nobody', 'pw', client)).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(m.hasher.verify).toHaveBeenCalledTimes(1);
+    expect(m.hasher.verify).toHaveBeenCalledWith('dummy-hash', 'pw');
+    expect(m.sessions.add).not.toHaveBeenCalled();
+  });
+
+  it('verifies the password of an inactive user too, then refuses with the same error', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user: { ...user, isActive: false }, passwordHash: 'h' });
+    m.hasher.verify.mockResolvedValue(true);
+    const error = await m.service.login('ada', 'pw', client).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'unauthenticated', message: 'The username or password is incorrect.' });
+    expect(m.hasher.verify).toHaveBeenCalledWith('h', 'pw');
+    expect(m.sessions.add).not.toHaveBeenCalled();
+  });
+
+  it('opens a session with a refresh token stored only as a digest, and re-hashes old hashes', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user, passwordHash: 'old' });
+    m.hasher.verify.mockResolvedValue(true);
+    m.hasher.needsRehash.mockReturnValue(true);
+    m.hasher.hash.mockResolvedValue('new');
+    const pair = await m.service.login('ada', 'pw', client);
+
+    expect(m.credentials.setPasswordHash).toHaveBeenCalledWith('u-1', 'new');
+    const session = m.sessions.add.mock.calls[0]![0];
+    expect(session).toMatchObject({ userId: 'u-1', userAgent: 'jest', ip: '127.0.0.1', revokedAt: null });
+    expect(session.expiresAt.getTime() - session.createdAt.getTime()).toBe(86_400_000);
+    const [record, digest] = m.refreshTokens.add.mock.calls[0]!;
+    expect(record).toMatchObject({ sessionId: session.id, parentId: null, usedAt: null });
+    expect(digest).toBe(tokenDigest(pair.refreshToken));
+    expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({ userId: 'u-1', sessionId: session.id, roles: ['user'] });
+  });
+});
+
+describe('AuthService.refresh', () => {
+  const token = 'presented-token';
+  const now = Date.now();
+  const session = (overrides: Partial<Session> = {}): Session => ({
+    id: 's-1',
+    userId: 'u-1',
+    createdAt: new Date(now - 60_000),
+    lastUsedAt: new Date(now - 60_000),
+    expiresAt: new Date(now + 60_000),
+    userAgent: null,
+    ip: null,
+    revokedAt: null,
+    ...overrides,
+  });
+  const record = (overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
+    id: 'r-1',
+    sessionId: 's-1',
+    parentId: null,
+    createdAt: new Date(now - 60_000),
+    usedAt: null,
+    ...overrides,
+  });
+  function live(m: ReturnType<typeof setup>, rec: RefreshTokenRecord, s = session()) {
+    m.refreshTokens.findByDigestForUpdate.mockResolvedValue(rec);
+    m.sessions.findById.mockResolvedValue(s);
+    m.sessions.findLiveOwner.mockResolvedValue({ userId: 'u-1', roles: ['user'] });
+  }
+
+  it('rotates an unused token into its derived successor', async () => {
+    const m = setup();
+    live(m, record());
+    const pair = await m.service.refresh(token);
+    expect(m.refreshTokens.findByDigestForUpdate).toHaveBeenCalledWith(tokenDigest(token));
+    expect(pair.refreshToken).toBe(successorToken(secrets.refreshDerivation, token));
+    expect(m.refreshTokens.markUsed).toHaveBeenCalledWith('r-1', expect.any(Date));
+    expect(m.refreshTokens.add).toHaveBeenCalledWith(
+      expect.objectContaining({ parentId: 'r-1', sessionId: 's-1' }),
+      tokenDigest(pair.refreshToken),
+    );
+    expect(m.sessions.touch).toHaveBeenCalledWith('s-1', expect.any(Date));
+  });
+
+  it('answers a retry within the grace window with the same successor and writes nothing', async () => {
+    const m = setup();
+    live(m, record({ usedAt: new Date(now - 2_000) }));
+    m.refreshTokens.findSuccessor.mockResolvedValue(record({ id: 'r-2', parentId: 'r-1' }));
+    const pair = await m.service.refresh(token);
+    expect(pair.refreshToken).toBe(successorToken(secrets.refreshDerivation, token));
+    expect(m.refreshTokens.add).not.toHaveBeenCalled();
+    expect(m.sessions.revoke).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['after the grace window', record({ usedAt: new Date(now - 60_000) }), record({ id: 'r-2' })],
+    [
+      'when the successor was itself used',
+      record({ usedAt: new Date(now - 1_000) }),
+      record({ id: 'r-2', usedAt: new Date() }),
+    ],
+  ])('treats a spent token presented %s as reuse: revokes the session', async (_when, spent, successor) => {
+    const m = setup();
+    live(m, spent);
+    m.refreshTokens.findSuccessor.mockResolvedValue(successor);
+    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(m.sessions.revoke).toHaveBeenCalledWith('s-1', 'refresh_reuse', expect.any(Date));
+    expect(m.tokens.issueAccessToken).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['revoked', session({ revokedAt: new Date(now - 1) })],
+    ['past its absolute limit', session({ expiresAt: new Date(now - 1) })],
+    ['idle too long', session({ lastUsedAt: new Date(now - 3_601_000) })],
+  ])('refuses the token of a session that is %s', async (_what, s) => {
+    const m = setup();
+    live(m, record(), s);
+    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(m.refreshTokens.markUsed).not.toHaveBeenCalled();
+  });
+
+  it('refuses when the owner is gone or inactive', async () => {
+    const m = setup();
+    live(m, record());
+    m.sessions.findLiveOwner.mockResolvedValue(null);
+    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+});
