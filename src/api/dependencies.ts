@@ -18,7 +18,8 @@ export function requestCtx(req: Request): RequestCtx {
  * be authenticated and hold the operation's `x-permissions`. Runs before the
  * request is validated, so an anonymous caller learns nothing from a 400.
  */
-export function bearerAuth(req: Request): true {
+export async function bearerAuth(req: Request): Promise<true> {
+  req.principal = req.headers.authorization ? await req.authenticate?.() : undefined;
   if (!req.principal) throw Object.assign(new Error('A valid bearer access token is required.'), { status: 401 });
   const { openapi } = req as { openapi?: { schema?: { 'x-permissions'?: string[] } } };
   const required = openapi?.schema?.['x-permissions'];
@@ -32,7 +33,9 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Set by the request-id middleware before anything else runs. */
     id: string;
-    /** The caller, when a valid bearer token for a live session came with the request. */
+    /** The caller, once bearerAuth found a valid bearer token for a live session. */
     principal?: Principal;
+    /** Verifies the bearer token and looks its session up (set by the authenticate middleware). */
+    authenticate?: () => Promise<Principal | undefined>;
   }
 }

@@ -44,7 +44,7 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_S: int(30, 86_400).default(600),
   SESSION_TTL_S: int(60, 31_536_000).default(2_592_000),
   SESSION_IDLE_TTL_S: int(60, 31_536_000).default(604_800),
-  REFRESH_GRACE_S: int(0, 300).default(10),
+  REFRESH_GRACE_S: int(0, 300).default(5),
   KEY_ROTATION_INTERVAL_S: int(60, 31_536_000).default(2_592_000),
   ADMIN_USERNAME: z
     .string()

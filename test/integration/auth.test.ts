@@ -251,6 +251,24 @@ describe('POST /v1/auth/refresh', () => {
 });
 
 describe('revocation takes effect on the next request', () => {
+  it('costs one primary-key lookup per authenticated request', async () => {
+    const { bearer } = await newUser(t.app);
+    await me(bearer); // signing keys are cached after the first use
+    const queries: string[] = [];
+    const knex = t.database.orm.em.getConnection().getKnex();
+    const record = (q: { sql: string }) => queries.push(q.sql);
+    knex.on('query', record);
+    try {
+      await me(bearer).expect(200);
+    } finally {
+      knex.removeListener('query', record);
+    }
+    // the session check, then the handler's own read of the user
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toMatch(/from "sessions" .* inner join "users" .* where "s0"\."id" = /);
+    expect(queries[1]).toMatch(/from "users" .* where "u0"\."id" = /);
+  });
+
   it('logout ends the session: its access and refresh tokens are refused', async () => {
     const { bearer, tokens } = await newUser(t.app);
     await request(t.app).post('/v1/auth/logout').set('authorization', bearer).expect(204);

@@ -17,6 +17,19 @@ describe('probes', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
+  it('GET /healthz touches nothing, even when a bearer token comes with it', async () => {
+    const queries: string[] = [];
+    const knex = t.database.orm.em.getConnection().getKnex();
+    const record = (q: { sql: string }) => queries.push(q.sql);
+    knex.on('query', record);
+    try {
+      await request(t.app).get('/healthz').set('authorization', 'Bearer abc.def.ghi').expect(200);
+    } finally {
+      knex.removeListener('query', record);
+    }
+    expect(queries).toEqual([]);
+  });
+
   it('GET /readyz is 200 when the database answers and no migration is pending', async () => {
     const res = await request(t.app).get('/readyz').expect(200);
     expect(res.body).toEqual({ status: 'ready', checks: { database: { status: 'ok' }, migrations: { status: 'ok' } } });

@@ -3,7 +3,11 @@ import { bearerAuth } from '../../src/api/dependencies';
 import { missingPermissions, permissionsOf, ROLE_PERMISSIONS } from '../../src/core/permissions';
 
 const req = (principal: unknown, permissions?: string[]) =>
-  ({ principal, openapi: { schema: permissions ? { 'x-permissions': permissions } : {} } }) as unknown as Request;
+  ({
+    headers: principal ? { authorization: 'Bearer x' } : {},
+    authenticate: async () => principal,
+    openapi: { schema: permissions ? { 'x-permissions': permissions } : {} },
+  }) as unknown as Request;
 const caller = (roles: string[]) => ({ userId: 'u', sessionId: 's', roles });
 
 describe('role permissions', () => {
@@ -20,16 +24,18 @@ describe('role permissions', () => {
 });
 
 describe('bearerAuth (the spec-driven guard)', () => {
-  it('refuses an anonymous caller with 401', () => {
-    expect(() => bearerAuth(req(undefined))).toThrow(expect.objectContaining({ status: 401 }));
+  it('refuses an anonymous caller with 401', async () => {
+    await expect(bearerAuth(req(undefined))).rejects.toMatchObject({ status: 401 });
   });
 
-  it('refuses a caller without the operation permission with 403', () => {
-    expect(() => bearerAuth(req(caller(['user']), ['users:read']))).toThrow(expect.objectContaining({ status: 403 }));
+  it('refuses a caller without the operation permission with 403', async () => {
+    await expect(bearerAuth(req(caller(['user']), ['users:read']))).rejects.toMatchObject({ status: 403 });
   });
 
-  it('lets through a caller with the permission, or when none is required', () => {
-    expect(bearerAuth(req(caller(['admin']), ['users:read', 'users:write']))).toBe(true);
-    expect(bearerAuth(req(caller(['user'])))).toBe(true);
+  it('lets through a caller with the permission, or when none is required, and sets the principal', async () => {
+    const admin = req(caller(['admin']), ['users:read', 'users:write']);
+    await expect(bearerAuth(admin)).resolves.toBe(true);
+    expect(admin.principal).toEqual(caller(['admin']));
+    await expect(bearerAuth(req(caller(['user'])))).resolves.toBe(true);
   });
 });

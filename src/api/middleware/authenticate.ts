@@ -2,14 +2,15 @@ import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import type { Principal } from '../../models/domain/session';
 import type { AuthService } from '../../services/auth.service';
 import type { TokenService } from '../../services/token.service';
 
 /**
  * passport-jwt as the bearer strategy: ES256 only, known `kid`s only, our
  * issuer and audience, not expired; then the session must still be live.
- * Sets `req.principal` on success. Whether an operation needs it is the
- * spec's call (see security.ts), so a request without a token passes on.
+ * Only prepares `req.authenticate`: the spec's security handler (bearerAuth)
+ * runs it for the operations that need a caller, so public ones touch nothing.
  */
 export function authenticate(tokens: TokenService, auth: AuthService): RequestHandler {
   const passport = new Passport();
@@ -39,11 +40,13 @@ export function authenticate(tokens: TokenService, auth: AuthService): RequestHa
   );
 
   return (req, res, next) => {
-    if (!req.headers.authorization) return next();
-    passport.authenticate('bearer-jwt', { session: false }, (error: unknown, principal: unknown) => {
-      if (error) return next(error);
-      if (principal) req.principal = principal as NonNullable<typeof req.principal>;
-      next();
-    })(req, res, next);
+    req.authenticate = () =>
+      new Promise((resolve, reject) => {
+        passport.authenticate('bearer-jwt', { session: false }, (error: unknown, principal: unknown) => {
+          if (error) reject(error instanceof Error ? error : new Error(String(error)));
+          else resolve((principal || undefined) as Principal | undefined);
+        })(req, res, reject);
+      });
+    next();
   };
 }
