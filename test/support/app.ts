@@ -7,6 +7,7 @@ import { loadConfig, type Env } from '../../src/core/config';
 import { createLogger } from '../../src/core/logging';
 import { deriveSecretKeys } from '../../src/core/security';
 import { createOrm, Database } from '../../src/db/session';
+import { checked } from './contract';
 import { testDatabaseUrl } from './test-database';
 
 /** One key for the whole run: apps of one run share the signing keys in the database. */
@@ -56,5 +57,5 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const secrets = deriveSecretKeys(config.auth.masterKey ?? Buffer.alloc(32));
   const container = createContainer({ config, logger, database, secrets });
   options.override?.(container);
-  return { app: createApp(container), container, database, logs, close: () => database.close() };
+  return { app: checked(createApp(container)), container, database, logs, close: () => database.close() };
 }

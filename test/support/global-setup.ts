@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/core/config';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createOrm } from '../../src/db/session';
@@ -51,6 +54,8 @@ async function createEmbedded(): Promise<TestDatabases> {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Workers record the (operationId, status) pairs they exercise here; the coverage reporter reads them.
+  process.env.GATEHOUSE_CONTRACT_COVERAGE_DIR = mkdtempSync(join(tmpdir(), 'gatehouse-coverage-'));
   const serverUrl = process.env.DATABASE_URL;
   const databases = serverUrl ? await createOnServer(serverUrl) : await createEmbedded();
   globalThis.gatehouseTestDatabases = databases;

@@ -1,0 +1,146 @@
+/**
+ * Checks every response the tests provoke against the spec, independently of
+ * the server's own validator, and records which (operationId, status) pairs
+ * were exercised for the coverage matrix. Violations fail the test that made
+ * the request (see contract-setup.ts), naming the operation and schema path.
+ */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import express, { type Express, type RequestHandler } from 'express';
+import spec from '../../generated/openapi.json';
+
+type Doc = typeof spec & { paths: Record<string, Record<string, unknown>> };
+const doc = spec as Doc;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+interface Route {
+  template: string;
+  pattern: RegExp;
+  methods: Record<string, { operationId: string; responses: Record<string, unknown> }>;
+}
+
+const routes: Route[] = Object.entries(doc.paths).map(([template, item]) => ({
+  template,
+  pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  methods: Object.fromEntries(
+    Object.entries(item).filter(([m]) => METHODS.includes(m)) as [string, Route['methods'][string]][],
+  ),
+}));
+// literal paths before templated ones, as the server routes them
+routes.sort((a, b) => Number(a.template.includes('{')) - Number(b.template.includes('{')));
+
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+addFormats(ajv);
+ajv.addSchema(doc as object, 'openapi.json');
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+
+export interface Exercised {
+  operationId: string;
+  status: number;
+}
+
+export const violations: string[] = [];
+export const exercised: Exercised[] = [];
+
+/** Validates one finished exchange; returns a description of what is wrong, or null. */
+export function check(method: string, path: string, status: number, contentType: string, body: string): string | null {
+  const route = routes.find((r) => r.pattern.test(path));
+  const op = route?.methods[method.toLowerCase()];
+  if (!route || !op) {
+    // outside the spec: only errors, as problem+json
+    if (status < 400) return `${method} ${path}: ${status} for a path/method the spec does not have`;
+    return isProblem(contentType, body) ? null : `${method} ${path}: ${status} is not problem+json`;
+  }
+  exercised.push({ operationId: op.operationId, status });
+  const where = `${op.operationId} (${method} ${route.template}) -> ${status}`;
+  const [response, responsePointer] = resolve(
+    op.responses[String(status)],
+    pointer('paths', route.template, method.toLowerCase(), 'responses', String(status)),
+  );
+  if (!response) return `${where}: status not documented`;
+  const mediaTypes = Object.keys(response.content ?? {});
+  if (mediaTypes.length === 0) return body.length === 0 ? null : `${where}: documented without a body but sent one`;
+  const mediaType = contentType.split(';')[0]!.trim();
+  if (!mediaTypes.includes(mediaType))
+    return `${where}: content-type ${mediaType || '(none)'}, documented ${mediaTypes.join(', ')}`;
+  if (!(mediaType === 'application/json' || mediaType.endsWith('+json'))) return null;
+  const ref = `openapi.json#/${responsePointer}/${pointer('content', mediaType, 'schema')}`;
+  let validate = validators.get(ref);
+  if (!validate) validators.set(ref, (validate = ajv.compile({ $ref: ref })));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return `${where}: body is not JSON`;
+  }
+  if (validate(parsed)) return null;
+  const errors = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} (schema ${e.schemaPath})`);
+  return `${where}: body does not match the spec:\n    ${errors.join('\n    ')}`;
+}
+
+/** Follows a `$ref` to a response object: the object and its JSON pointer in the spec. */
+function resolve(value: unknown, at: string): [{ content?: Record<string, unknown> } | undefined, string] {
+  const ref = (value as { $ref?: string } | undefined)?.$ref;
+  if (!ref) return [value as { content?: Record<string, unknown> } | undefined, at];
+  const path = ref.replace(/^#\//, '');
+  const target = path
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], doc);
+  return resolve(target, path);
+}
+
+function isProblem(contentType: string, body: string): boolean {
+  if (!contentType.startsWith('application/problem+json')) return false;
+  const problem = JSON.parse(body) as Record<string, unknown>;
+  return ['type', 'title', 'status', 'detail', 'instance', 'request_id'].every((k) => k in problem);
+}
+
+/** Wraps an app so that every response it sends is checked and recorded. */
+export function checked(app: Express): Express {
+  const outer = express();
+  outer.disable('x-powered-by');
+  outer.use(recorder());
+  outer.use(app);
+  return outer;
+}
+
+function recorder(): RequestHandler {
+  return (req, res, next) => {
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    const keep = (chunk: unknown, encoding?: unknown) => {
+      if (chunk && typeof chunk !== 'function') {
+        chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), encoding as BufferEncoding));
+      }
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      keep(chunk, rest[0]);
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      keep(chunk, rest[0]);
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+    res.once('finish', () => {
+      const path = req.originalUrl.split('?')[0] ?? '/';
+      if (path.startsWith('/docs/assets/')) return; // static files, outside the spec on purpose
+      const body = req.method === 'HEAD' ? '' : Buffer.concat(chunks).toString('utf8');
+      const problem = check(req.method, path, res.statusCode, String(res.getHeader('content-type') ?? ''), body);
+      if (problem) violations.push(problem);
+    });
+    next();
+  };
+}
+
+/** Appends this worker's exercised pairs to the run's coverage folder (read by the coverage reporter). */
+export function flushExercised(): void {
+  const dir = process.env.GATEHOUSE_CONTRACT_COVERAGE_DIR;
+  if (!dir || exercised.length === 0) return;
+  appendFileSync(join(dir, `${process.pid}.jsonl`), exercised.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  exercised.length = 0;
+}

@@ -1,0 +1,43 @@
+import { check } from '../support/contract';
+
+const problem = (status: number) =>
+  JSON.stringify({ type: 'urn:x', title: 't', status, detail: 'd', instance: '/', request_id: 'r' });
+
+describe('the independent response check', () => {
+  it('accepts a response that matches the spec', () => {
+    expect(check('GET', '/healthz', 200, 'application/json', '{"status":"ok"}')).toBeNull();
+    expect(check('POST', '/v1/users', 409, 'application/problem+json', problem(409))).toBeNull();
+  });
+
+  it('names the operation and the schema path of a body that does not match', () => {
+    const found = check('GET', '/healthz', 200, 'application/json', '{"status":"fine","extra":1}');
+    expect(found).toMatch(/^getHealth \(GET \/healthz\) -> 200: body does not match the spec/);
+    expect(found).toMatch(
+      /\/status must be equal to constant \(schema openapi.json#\/paths\/~1healthz\/get\/.*\/const\)/,
+    );
+    expect(found).toMatch(/must NOT have additional properties/);
+  });
+
+  it('follows $refs to shared responses and checks them too', () => {
+    const found = check('POST', '/v1/users', 409, 'application/problem+json', '{"title":"no type"}');
+    expect(found).toMatch(/createUser .* -> 409: body does not match.*required/s);
+  });
+
+  it('flags an undocumented status, a wrong content type, and a body where none is documented', () => {
+    expect(check('GET', '/healthz', 418, 'application/json', '{}')).toMatch(/418: status not documented/);
+    expect(check('GET', '/healthz', 200, 'text/plain', 'ok')).toMatch(/content-type text\/plain/);
+    expect(check('POST', '/v1/auth/logout', 204, '', 'surprise')).toMatch(/without a body but sent one/);
+  });
+
+  it('matches templated paths, literal ones first', () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    expect(check('DELETE', `/v1/users/${id}`, 204, '', '')).toBeNull();
+    expect(check('GET', '/v1/users/me', 200, 'application/json', '{}')).toMatch(/^getMe /);
+  });
+
+  it('outside the spec, allows only problem+json errors', () => {
+    expect(check('GET', '/nowhere', 404, 'application/problem+json', problem(404))).toBeNull();
+    expect(check('GET', '/nowhere', 200, 'text/html', '<html>')).toMatch(/path\/method the spec does not have/);
+    expect(check('GET', '/nowhere', 404, 'text/html', 'Not Found')).toMatch(/not problem\+json/);
+  });
+});
