@@ -385,7 +385,10 @@ export interface components {
         Email: string;
         /** @example correct horse battery staple */
         Password: string;
-        /** @example Ada Lovelace */
+        /**
+         * @description Free text without control characters.
+         * @example Ada Lovelace
+         */
         FullName: string | null;
         PasswordChange: {
             current_password: string;

@@ -5,12 +5,12 @@
  *
  * - main: migrated, shared by every test file (tests make their own unique rows);
  * - empty: never migrated (readiness with pending migrations);
- * - admins, keys: migrated, each used by one test file only, for rules over a
+ * - admins, keys, fuzz: migrated, each used by one test file only, for rules over a
  *   whole table (the last admin; retiring signing keys).
  */
-export const TEST_DATABASES = ['main', 'empty', 'admins', 'keys'] as const;
+export const TEST_DATABASES = ['main', 'empty', 'admins', 'keys', 'fuzz'] as const;
 export type TestDatabase = (typeof TEST_DATABASES)[number];
-export const MIGRATED: readonly TestDatabase[] = ['main', 'admins', 'keys'];
+export const MIGRATED: readonly TestDatabase[] = ['main', 'admins', 'keys', 'fuzz'];
 
 export const envName = (name: TestDatabase) => `GATEHOUSE_TEST_DB_${name.toUpperCase()}`;
 
