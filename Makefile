@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint drift migrations-check \
-	migrate migration build format
+	migrate migration build format generator-jar
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
@@ -51,6 +51,11 @@ spec-lint: $(INSTALLED)
 
 drift: $(INSTALLED)
 	scripts/check-drift.sh
+
+# The pinned openapi-generator JAR, fetched with Maven and checksum-verified
+# (whatever runs the generator does this first when it is missing).
+generator-jar:
+	@scripts/fetch-openapi-generator.sh
 
 migrations-check: $(INSTALLED)
 	npx tsx scripts/migration-check.ts
