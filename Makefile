@@ -10,7 +10,7 @@ INSTALLED := node_modules/.installed
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
 	@echo "make test      run every test (embedded database unless DATABASE_URL is set)"
-	@echo "make generate  regenerate generated/ from openapi/"
+	@echo "make generate  regenerate generated/ (types, bindings, TypeScript SDK) from openapi/; needs Java 17+"
 	@echo "make check     typecheck, lint, spec lint, generated-code drift, missing-migration check"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
