@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates generated/ and fails, naming the files, if it differs from what is committed.
+# Regenerates generated/ (types, bindings, client SDK) and fails, naming the files,
+# if it differs from what is committed: changed, new, or gone (generation starts the
+# SDK from an empty folder, so a file the spec no longer produces shows as deleted).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsx scripts/generate.ts >/dev/null
