@@ -40,7 +40,7 @@ export interface UserAdminUpdate {
      */
     email?: string;
     /**
-     * 
+     * Free text without control characters.
      * @type {string}
      * @memberof UserAdminUpdate
      */

@@ -38,7 +38,7 @@ export interface UserCreate {
      */
     password: string;
     /**
-     * 
+     * Free text without control characters.
      * @type {string}
      * @memberof UserCreate
      */

@@ -32,7 +32,7 @@ export interface UserSelfUpdate {
      */
     email?: string;
     /**
-     * 
+     * Free text without control characters.
      * @type {string}
      * @memberof UserSelfUpdate
      */
