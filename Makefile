@@ -39,6 +39,7 @@ check: typecheck lint spec-lint drift sdk-build migrations-check
 
 typecheck: $(INSTALLED)
 	npx tsc --noEmit
+	npx tsc --noEmit -p test/contract/tsconfig.json
 
 lint: $(INSTALLED)
 	npx eslint --max-warnings 0 .

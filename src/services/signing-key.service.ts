@@ -63,7 +63,9 @@ export class SigningKeyService {
     return (await this.keys(true)).find((k) => k.kid === kid)?.publicKey ?? null;
   }
 
+  /** Never empty: a verifier that fetches it before the first login still finds the key that will sign. */
   async jwks(): Promise<Record<string, unknown>[]> {
+    if (!(await this.keys()).some((k) => k.retiredAt === null)) await this.signingKey();
     return (await this.keys()).map((k) => k.jwk);
   }
 

@@ -84,6 +84,16 @@ describe('signing keys', () => {
     }
   });
 
+  it('publishes a key before any token was signed', async () => {
+    await t.database.orm.em.fork().nativeDelete(SigningKeyEntity, {});
+    const fresh = await start();
+    try {
+      expect(await jwksKids(fresh)).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('concurrent first uses across instances make one key, not one each', async () => {
     await t.database.orm.em.fork().nativeDelete(SigningKeyEntity, {});
     const a = await start();

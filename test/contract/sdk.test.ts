@@ -1,0 +1,182 @@
+/**
+ * The contract suite: the real server on a port, driven only through the
+ * generated TypeScript SDK, as a client team would. Every response is also
+ * checked against the spec by the test harness (see support/contract.ts).
+ *
+ * CONTRACT_UPSTREAM_PORT fixes the server's port and CONTRACT_BASE_URL sends
+ * the SDK elsewhere (CI puts Stoplight Prism in between, as a second validator).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AuthApi,
+  Configuration,
+  ResponseError,
+  SystemApi,
+  UsersApi,
+  type TokenResponse,
+  type User,
+} from '../../generated/sdk/typescript/src';
+import { startTestApp, type TestApp } from '../support/app';
+import { newAdmin } from '../support/auth';
+import { userCreate } from '../factories/user.factory';
+
+let t: TestApp;
+let server: Server;
+let baseUrl: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  server = t.app.listen(Number(process.env.CONTRACT_UPSTREAM_PORT ?? 0), '127.0.0.1');
+  await new Promise((ok) => server.once('listening', ok));
+  baseUrl = process.env.CONTRACT_BASE_URL ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((ok) => server.close(ok));
+  await t.close();
+});
+
+const config = (accessToken?: string) => new Configuration({ basePath: baseUrl, accessToken });
+const system = () => new SystemApi(config());
+const auth = (token?: string) => new AuthApi(config(token));
+const users = (token?: string) => new UsersApi(config(token));
+
+/** The problem the SDK call failed with; fails the test if it succeeded or answered another status. */
+async function problem(call: Promise<unknown>, status: number): Promise<Record<string, unknown>> {
+  const error = await call.then(
+    () => new Error(`expected ${status}, got a success`),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ResponseError)) throw error;
+  expect(error.response.status).toBe(status);
+  expect(error.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  return (await error.response.json()) as Record<string, unknown>;
+}
+
+async function signUp(): Promise<{ user: User; password: string; tokens: TokenResponse; username: string }> {
+  const input = userCreate();
+  const user = await users().createUser({ userCreate: input });
+  const tokens = await auth().createToken({ tokenRequest: { username: input.username, password: input.password } });
+  return { user, password: input.password, tokens, username: input.username };
+}
+
+describe('system', () => {
+  it('health, readiness, the served spec and the docs page', async () => {
+    expect(await system().getHealth()).toEqual({ status: 'ok' });
+    expect(await system().getReadiness()).toEqual({
+      status: 'ready',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' } },
+    });
+    expect(((await system().getOpenApiJson()) as { openapi: string }).openapi).toBe('3.1.0');
+    expect(await system().getOpenApiYaml()).toMatch(/^openapi: 3\.1\.0/);
+    expect(await system().getDocs()).toMatch(/<!doctype html>/i);
+  });
+});
+
+describe('auth', () => {
+  it('publishes the JWKS', async () => {
+    const jwks = await auth().getJwks();
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'EC', alg: 'ES256', use: 'sig' });
+  });
+
+  it('logs in, refreshes, logs out', async () => {
+    const { tokens, username, password } = await signUp();
+    expect(tokens.token_type).toBe('Bearer');
+    const rotated = await auth().refreshToken({ refreshRequest: { refresh_token: tokens.refresh_token } });
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    await auth(rotated.access_token).logout();
+    await problem(auth(rotated.access_token).logout(), 401);
+    await problem(auth().createToken({ tokenRequest: { username, password: 'wrong password' } }), 401);
+    await problem(auth().createToken({ tokenRequest: { username: '', password } }), 400);
+  });
+
+  it('refuses a bad refresh token', async () => {
+    await problem(auth().refreshToken({ refreshRequest: { refresh_token: 'A'.repeat(43) } }), 401);
+    await problem(auth().refreshToken({ refreshRequest: { refresh_token: 'not base64url!' } }), 400);
+  });
+});
+
+describe('users: self service', () => {
+  it('signs up, reads and changes itself', async () => {
+    const { user, tokens } = await signUp();
+    expect(await users(tokens.access_token).getMe()).toEqual(user);
+    const changed = await users(tokens.access_token).updateMe({ userSelfUpdate: { full_name: 'Changed' } });
+    expect(changed.full_name).toBe('Changed');
+    await problem(users().getMe(), 401);
+  });
+
+  it('refuses duplicates (409) and invalid sign-ups (400)', async () => {
+    const { user, tokens } = await signUp();
+    const again = userCreate({ username: user.username.toUpperCase() });
+    await problem(users().createUser({ userCreate: again }), 409);
+    await problem(users().createUser({ userCreate: userCreate({ username: 'x' }) }), 400);
+    const other = await signUp();
+    await problem(users(tokens.access_token).updateMe({ userSelfUpdate: { email: other.user.email } }), 409);
+    await problem(users(tokens.access_token).updateMe({ userSelfUpdate: { username: '!' } }), 400);
+  });
+
+  it('changes the password; a wrong current one is 403', async () => {
+    const { tokens, password } = await signUp();
+    const me = users(tokens.access_token);
+    await problem(
+      me.changePassword({ passwordChange: { current_password: 'nope', new_password: 'a new password 1' } }),
+      403,
+    );
+    await me.changePassword({ passwordChange: { current_password: password, new_password: 'a new password 1' } });
+  });
+
+  it('lists and ends sessions', async () => {
+    const { tokens, username, password } = await signUp();
+    const second = await auth().createToken({ tokenRequest: { username, password } });
+    const me = users(tokens.access_token);
+    const { items } = await me.listMySessions();
+    expect(items).toHaveLength(2);
+    const other = items.find((s) => !s.current)!;
+    await me.revokeMySession({ sessionId: other.id });
+    await problem(me.revokeMySession({ sessionId: other.id }), 404);
+    await problem(users(second.access_token).getMe(), 401);
+  });
+});
+
+describe('users: administration', () => {
+  let adminToken: string;
+  beforeAll(async () => {
+    adminToken = (await newAdmin(t)).tokens.access_token; // as the first admin from ADMIN_* would be
+  });
+
+  it('pages through users with the cursor', async () => {
+    const admin = users(adminToken);
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await admin.listUsers({ limit: 50, cursor });
+      for (const u of page.items) seen.add(u.id);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen.size).toBeGreaterThan(3);
+    const filtered = await admin.listUsers({ role: 'admin', isActive: true, limit: 5 });
+    expect(filtered.items.every((u) => u.roles.includes('admin'))).toBe(true);
+  });
+
+  it('reads, changes and deletes a user; 404 for one that is not there', async () => {
+    const admin = users(adminToken);
+    const { user } = await signUp();
+    expect(await admin.getUser({ userId: user.id })).toEqual(user);
+    const changed = await admin.updateUser({ userId: user.id, userAdminUpdate: { is_active: false } });
+    expect(changed.is_active).toBe(false);
+    await admin.deleteUser({ userId: user.id });
+    await problem(admin.getUser({ userId: user.id }), 404);
+    await problem(admin.updateUser({ userId: user.id, userAdminUpdate: { full_name: 'x' } }), 404);
+    await problem(admin.deleteUser({ userId: user.id }), 404);
+  });
+
+  it('keeps users out of administration: 403', async () => {
+    const { tokens, user } = await signUp();
+    const plain = users(tokens.access_token);
+    await problem(plain.listUsers(), 403);
+    await problem(plain.getUser({ userId: user.id }), 403);
+    await problem(plain.updateUser({ userId: user.id, userAdminUpdate: { roles: new Set(['admin' as const]) } }), 403);
+    await problem(plain.deleteUser({ userId: user.id }), 403);
+  });
+});
