@@ -4,14 +4,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 INSTALLED := node_modules/.installed
 
-.PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint drift migrations-check \
+.PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift migrations-check \
 	migrate migration build format
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
 	@echo "make test      run every test (embedded database unless DATABASE_URL is set)"
 	@echo "make generate  regenerate generated/ from openapi/"
-	@echo "make check     typecheck, lint, spec lint, generated-code drift, missing-migration check"
+	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, missing-migration check"
+	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
@@ -34,7 +35,7 @@ test-unit: $(INSTALLED)
 generate: $(INSTALLED)
 	npx tsx scripts/generate.ts
 
-check: typecheck lint spec-lint drift migrations-check
+check: typecheck lint spec-lint breaking drift migrations-check
 
 typecheck: $(INSTALLED)
 	npx tsc --noEmit
@@ -48,6 +49,9 @@ format: $(INSTALLED)
 
 spec-lint: $(INSTALLED)
 	npx redocly lint openapi/openapi.yaml
+
+breaking: $(INSTALLED)
+	npx tsx scripts/check-breaking.ts
 
 drift: $(INSTALLED)
 	scripts/check-drift.sh
