@@ -4,15 +4,16 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 INSTALLED := node_modules/.installed
 
-.PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint drift sdk-build migrations-check \
-	migrate migration build format sdk generator-jar
+.PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
+	migrations-check migrate migration build format sdk generator-jar
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
 	@echo "make test      run every test (embedded database unless DATABASE_URL is set)"
 	@echo "make generate  regenerate generated/ (types, bindings, TypeScript SDK) from openapi/; needs Java 17+"
-	@echo "make check     typecheck, lint, spec lint, generated-code drift, SDK build, missing-migration check"
+	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, SDK build, missing-migration check"
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
+	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
@@ -35,7 +36,7 @@ test-unit: $(INSTALLED)
 generate: $(INSTALLED)
 	npx tsx scripts/generate.ts
 
-check: typecheck lint spec-lint drift sdk-build migrations-check
+check: typecheck lint spec-lint breaking drift sdk-build migrations-check
 
 typecheck: $(INSTALLED)
 	npx tsc --noEmit
@@ -50,6 +51,9 @@ format: $(INSTALLED)
 
 spec-lint: $(INSTALLED)
 	npx redocly lint openapi/openapi.yaml
+
+breaking: $(INSTALLED)
+	npx tsx scripts/check-breaking.ts
 
 drift: $(INSTALLED)
 	scripts/check-drift.sh

@@ -1,0 +1,140 @@
+/**
+ * `make breaking`: fails when openapi/ (as in the working tree) breaks clients
+ * of the contract at a base commit, unless info.version's major part went up.
+ *
+ * The base commit, first that applies:
+ * 1. `BASE_REF=<ref>` when set;
+ * 2. on `main` itself (or a detached HEAD at its tip): HEAD's first parent,
+ *    so the gate checks what the last commit or merge changed;
+ * 3. elsewhere: the merge-base of HEAD with `main` (or `origin/main`), so a
+ *    branch is checked for everything it changed;
+ * 4. the last `v*` tag reachable from HEAD;
+ * 5. none (first commit, shallow clone, no main and no tag): skipped, saying so.
+ *
+ * Both sides are bundled by Redocly, then compared by scripts/lib/breaking.ts.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { checkContract, type OpenApiDocument, type Verdict } from './lib/breaking';
+
+const SPEC = 'openapi/openapi.yaml';
+const MAIN_REFS = ['main', 'origin/main'];
+const redocly = resolve(__dirname, '..', 'node_modules', '.bin', 'redocly');
+
+type Base = { commit: string; why: string } | { skip: string };
+
+function git(args: string[], cwd: string): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+function tryGit(args: string[], cwd: string): string | undefined {
+  try {
+    return git(args, cwd) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const commitOf = (ref: string, repo: string) => tryGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], repo);
+
+function chooseBase(repo: string, env: NodeJS.ProcessEnv = process.env): Base {
+  if (env.BASE_REF) {
+    const commit = commitOf(env.BASE_REF, repo);
+    if (!commit) throw new Error(`BASE_REF=${env.BASE_REF} does not name a commit here`);
+    return { commit, why: `BASE_REF=${env.BASE_REF}` };
+  }
+  const head = commitOf('HEAD', repo);
+  if (!head) return { skip: 'no commit yet' };
+  const mainRef = MAIN_REFS.find((ref) => commitOf(ref, repo));
+  if (mainRef) {
+    const branch = tryGit(['symbolic-ref', '--quiet', '--short', 'HEAD'], repo);
+    const onMain = branch === 'main' || (branch === undefined && head === commitOf(mainRef, repo));
+    const base = onMain
+      ? { commit: commitOf('HEAD~1', repo), why: 'HEAD~1: on main, the change its last commit made' }
+      : { commit: tryGit(['merge-base', 'HEAD', mainRef], repo), why: `merge-base with ${mainRef}` };
+    if (base.commit) return { commit: base.commit, why: base.why };
+  }
+  const tag = tryGit(['describe', '--tags', '--abbrev=0', '--match', 'v*', 'HEAD'], repo);
+  if (tag) return { commit: commitOf(tag, repo)!, why: `last tag ${tag}` };
+  return {
+    skip: mainRef
+      ? `nothing before HEAD to compare with on ${mainRef} (first commit or shallow clone) and no v* tag`
+      : 'no main branch and no v* tag to compare with',
+  };
+}
+
+async function bundle(spec: string, out: string): Promise<OpenApiDocument> {
+  await promisify(execFile)(redocly, ['bundle', spec, '--output', out]);
+  return JSON.parse(readFileSync(out, 'utf8')) as OpenApiDocument;
+}
+
+/** openapi/ as it was at `commit`, written under `dir`; false when the spec did not exist then. */
+function checkoutSpec(commit: string, repo: string, dir: string): boolean {
+  const files = git(['ls-tree', '-r', '--name-only', commit, '--', 'openapi/'], repo).split('\n');
+  if (!files.includes(SPEC)) return false;
+  for (const file of files) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), execFileSync('git', ['show', `${commit}:${file}`], { cwd: repo }));
+  }
+  return true;
+}
+
+/** Prints the verdict; the exit code. */
+function report(verdict: Verdict, label: string): number {
+  for (const change of verdict.unclassified) {
+    console.log(`  unclassified, check by hand: ${change.where}: ${change.what}`);
+  }
+  if (verdict.breaking.length === 0) {
+    console.log(`breaking: no breaking change against ${label}`);
+    return 0;
+  }
+  const list = verdict.breaking.map((change) => `  ${change.where}: ${change.what}`).join('\n');
+  const count = `${verdict.breaking.length} breaking change${verdict.breaking.length === 1 ? '' : 's'} against ${label}`;
+  const versions = `info.version ${verdict.baseVersion} -> ${verdict.headVersion}`;
+  if (verdict.majorBumped) {
+    console.log(`breaking: ${count}, allowed by the major version bump (${versions}):\n${list}`);
+    return 0;
+  }
+  const major = /^v?(\d+)\./.exec(verdict.baseVersion);
+  console.error(`breaking: ${count}:\n${list}`);
+  console.error(
+    `Keep the old contract (add; do not remove, rename or narrow), or, if clients must change, bump the ` +
+      `major part of info.version in ${SPEC} (${versions}${major ? `; e.g. to ${Number(major[1]) + 1}.0.0` : ''}).`,
+  );
+  return 1;
+}
+
+async function main(): Promise<number> {
+  const repo = git(['rev-parse', '--show-toplevel'], process.cwd());
+  const base = chooseBase(repo);
+  if ('skip' in base) {
+    console.log(`breaking: skipped, ${base.skip} (set BASE_REF=<ref> to compare with one)`);
+    return 0;
+  }
+  const label = `${base.commit.slice(0, 10)} (${base.why})`;
+  const dir = mkdtempSync(join(tmpdir(), 'breaking-'));
+  try {
+    if (!checkoutSpec(base.commit, repo, join(dir, 'base'))) {
+      console.log(`breaking: skipped, ${SPEC} does not exist at ${label}`);
+      return 0;
+    }
+    const [before, after] = await Promise.all([
+      bundle(join(dir, 'base', SPEC), join(dir, 'base.json')),
+      bundle(join(repo, SPEC), join(dir, 'head.json')),
+    ]);
+    return report(checkContract(before, after), label);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error: Error & { stderr?: Buffer | string }) => {
+    console.error(`breaking: ${error.message}${error.stderr ? `\n${error.stderr.toString()}` : ''}`);
+    process.exitCode = 2;
+  },
+);
