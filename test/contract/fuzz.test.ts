@@ -250,6 +250,15 @@ function isValidQuery(p: Param, value: string): boolean {
 
 const params = { numRuns: RUNS, seed: SEED, endOnFailure: true };
 
+/** A well-formed call with every path parameter filled in. */
+const fixedCall = (op: Operation): Call => ({
+  label: 'fixed',
+  path: Object.fromEntries(op.pathParams.map((p) => [p.name, admin.user.id])),
+  query: {},
+  body: op.body ? {} : undefined,
+  auth: 'admin',
+});
+
 describe.each(operations.map((op) => [op.id, op] as const))('%s', (_id, op) => {
   it('valid inputs: never a 5xx, every response as documented', async () => {
     await fc.assert(
@@ -283,17 +292,25 @@ describe.each(operations.map((op) => [op.id, op] as const))('%s', (_id, op) => {
     );
   });
 
+  // Not left to chance: every operation answers these documented errors.
+  it('an unknown query parameter: 400', async () => {
+    const res = await send(op, { ...fixedCall(op), query: { unexpected_param: '1' } });
+    expect(res.status).toBe(400);
+  });
+
+  if (op.secured) {
+    it('no bearer token: 401', async () => {
+      expect((await send(op, { ...fixedCall(op), auth: 'none' })).status).toBe(401);
+    });
+  }
+
   if (op.body) {
-    it('a body over the limit: 413', async () => {
+    it('a body over the limit: 413; a body that is not JSON: 415', async () => {
       const huge = JSON.stringify({ padding: 'x'.repeat(1_100_000) });
-      const res = await send(op, {
-        label: 'huge',
-        path: { user_id: admin.user.id },
-        query: {},
-        raw: { contentType: 'application/json', text: huge },
-        auth: 'admin',
-      });
-      expect(res.status).toBe(413);
+      const tooLarge = await send(op, { ...fixedCall(op), raw: { contentType: 'application/json', text: huge } });
+      expect(tooLarge.status).toBe(413);
+      const notJson = await send(op, { ...fixedCall(op), raw: { contentType: 'text/plain', text: 'hello' } });
+      expect(notJson.status).toBe(415);
     });
   }
 });

@@ -45,16 +45,20 @@ export interface Exercised {
 export const violations: string[] = [];
 export const exercised: Exercised[] = [];
 
+/** The operation the spec has for this method and path, if any. */
+function find(method: string, path: string) {
+  const route = routes.find((r) => r.pattern.test(path));
+  return { route, op: route?.methods[method.toLowerCase()] };
+}
+
 /** Validates one finished exchange; returns a description of what is wrong, or null. */
 export function check(method: string, path: string, status: number, contentType: string, body: string): string | null {
-  const route = routes.find((r) => r.pattern.test(path));
-  const op = route?.methods[method.toLowerCase()];
+  const { route, op } = find(method, path);
   if (!route || !op) {
     // outside the spec: only errors, as problem+json
     if (status < 400) return `${method} ${path}: ${status} for a path/method the spec does not have`;
     return isProblem(contentType, body) ? null : `${method} ${path}: ${status} is not problem+json`;
   }
-  exercised.push({ operationId: op.operationId, status });
   const where = `${op.operationId} (${method} ${route.template}) -> ${status}`;
   const [response, responsePointer] = resolve(
     op.responses[String(status)],
@@ -130,6 +134,8 @@ function recorder(): RequestHandler {
       const path = req.originalUrl.split('?')[0] ?? '/';
       if (path.startsWith('/docs/assets/')) return; // static files, outside the spec on purpose
       const body = req.method === 'HEAD' ? '' : Buffer.concat(chunks).toString('utf8');
+      const operationId = find(req.method, path).op?.operationId;
+      if (operationId) exercised.push({ operationId, status: res.statusCode });
       const problem = check(req.method, path, res.statusCode, String(res.getHeader('content-type') ?? ''), body);
       if (problem) violations.push(problem);
     });
