@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	migrations-check migrate migration build format sdk generator-jar
+	migrations-check migrate migration build format sdk generator-jar contract-prism
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
@@ -14,6 +14,7 @@ help:
 	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, SDK build, missing-migration check"
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
+	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
@@ -72,6 +73,9 @@ SDK_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
 
 sdk: $(INSTALLED)
 	env -u LANG npx tsx scripts/sdk.ts '$(SDK_LANG)' $(SDK_ARGS)
+
+contract-prism: $(INSTALLED)
+	scripts/contract-prism.sh
 
 migrations-check: $(INSTALLED)
 	npx tsx scripts/migration-check.ts

@@ -36,7 +36,34 @@ afterAll(async () => {
   await t.close();
 });
 
-const config = (accessToken?: string) => new Configuration({ basePath: baseUrl, accessToken });
+/**
+ * Behind Prism (CONTRACT_BASE_URL set), its `sl-violations` header says what it
+ * found wrong: any response violation fails the suite, and so does a request
+ * violation on a call the server accepted (the suite's bad requests on purpose
+ * are refused by the server too).
+ */
+const prismViolations: string[] = [];
+const fetchApi: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  const header = res.headers.get('sl-violations');
+  if (header) {
+    const found = JSON.parse(header) as { location: string[]; message: string; severity: string }[];
+    for (const v of found) {
+      if (v.location[0] === 'response' || res.status < 400) {
+        prismViolations.push(
+          `${init?.method ?? 'GET'} ${String(input)} -> ${res.status}: ${v.location.join('.')} ${v.message}`,
+        );
+      }
+    }
+  }
+  return res;
+};
+afterEach(() => {
+  const found = prismViolations.splice(0);
+  if (found.length) throw new Error(`Prism reports violations:\n  ${found.join('\n  ')}`);
+});
+
+const config = (accessToken?: string) => new Configuration({ basePath: baseUrl, accessToken, fetchApi });
 const system = () => new SystemApi(config());
 const auth = (token?: string) => new AuthApi(config(token));
 const users = (token?: string) => new UsersApi(config(token));
