@@ -102,7 +102,7 @@ export const operations = {
     route: '/v1/users/me',
     security: [['bearerAuth']],
     permissions: [],
-    responses: { 200: 'application/json' },
+    responses: { 200: 'application/json', 304: null },
   },
   getOpenApiJson: {
     operationId: 'getOpenApiJson',
@@ -142,7 +142,7 @@ export const operations = {
     route: '/v1/users/:user_id',
     security: [['bearerAuth']],
     permissions: ['users:read'],
-    responses: { 200: 'application/json' },
+    responses: { 200: 'application/json', 304: null },
   },
   listMySessions: {
     operationId: 'listMySessions',
@@ -248,11 +248,11 @@ export interface Results {
   getDocs: { status: 200; body: string; };
   getHealth: { status: 200; body: Spec['getHealth']['responses'][200]['content']['application/json']; };
   getJwks: { status: 200; body: Spec['getJwks']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
-  getMe: { status: 200; body: Spec['getMe']['responses'][200]['content']['application/json']; };
+  getMe: { status: 200; body: Spec['getMe']['responses'][200]['content']['application/json']; headers?: { 'cache-control'?: string; 'etag'?: string; }; } | { status: 304; };
   getOpenApiJson: { status: 200; body: Spec['getOpenApiJson']['responses'][200]['content']['application/json']; };
   getOpenApiYaml: { status: 200; body: string; };
   getReadiness: { status: 200; body: Spec['getReadiness']['responses'][200]['content']['application/json']; };
-  getUser: { status: 200; body: Spec['getUser']['responses'][200]['content']['application/json']; };
+  getUser: { status: 200; body: Spec['getUser']['responses'][200]['content']['application/json']; headers?: { 'cache-control'?: string; 'etag'?: string; }; } | { status: 304; };
   listMySessions: { status: 200; body: Spec['listMySessions']['responses'][200]['content']['application/json']; };
   listUsers: { status: 200; body: Spec['listUsers']['responses'][200]['content']['application/json']; };
   logout: { status: 204; };

@@ -333,6 +333,8 @@ export interface components {
         Checks: {
             database: components["schemas"]["Check"];
             migrations: components["schemas"]["Check"];
+            /** @description Failing once the process is shutting down (SIGTERM); traffic should go elsewhere. */
+            shutdown?: components["schemas"]["Check"];
         };
         Readiness: {
             /** @constant */
@@ -863,7 +865,10 @@ export interface operations {
     getMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An `ETag` from an earlier response; 304 if the resource still has it. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -872,11 +877,22 @@ export interface operations {
             /** @description The caller. */
             200: {
                 headers: {
+                    /** @description Validator of this representation; send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `private, no-cache`: keep it, but revalidate. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not modified since the `ETag` given in `If-None-Match`. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
@@ -991,7 +1007,10 @@ export interface operations {
     getUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An `ETag` from an earlier response; 304 if the resource still has it. */
+                "If-None-Match"?: string;
+            };
             path: {
                 user_id: string;
             };
@@ -1002,11 +1021,22 @@ export interface operations {
             /** @description The user. */
             200: {
                 headers: {
+                    /** @description Validator of this representation; send it back in `If-None-Match`. */
+                    ETag?: string;
+                    /** @description `private, no-cache`: keep it, but revalidate. */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
                 };
+            };
+            /** @description Not modified since the `ETag` given in `If-None-Match`. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { bearerAuth } from './api/dependencies';
 import { docsAssets, DOCS_ASSETS_PATH } from './api/docs';
 import { authenticate } from './api/middleware/authenticate';
+import { corsAllowlist, securityHeaders } from './api/middleware/edge';
 import { accessLog } from './api/middleware/access-log';
 import { notFound, problemHandler } from './api/middleware/problem';
 import { requestId } from './api/middleware/request-id';
@@ -29,7 +30,11 @@ export function createApp(container: DependencyContainer): Express {
 
   const app = express();
   app.disable('x-powered-by');
+  // ETags only where the spec documents conditional GETs (set by the router), so no undocumented 304s
+  app.set('etag', false);
+  app.set('trust proxy', config.http.trustProxy);
   app.use(requestId(), accessLog(logger));
+  app.use(securityHeaders(), corsAllowlist(config));
   app.use(DOCS_ASSETS_PATH, docsAssets());
   app.use((_req, _res, next) => uow.scope(next));
   app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));

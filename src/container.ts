@@ -3,6 +3,7 @@ import {
   CONFIG,
   CREDENTIAL_REPOSITORY,
   DATABASE_HEALTH,
+  LIFECYCLE,
   LOGGER,
   PASSWORD_HASHER,
   REFRESH_TOKEN_REPOSITORY,
@@ -13,6 +14,7 @@ import {
   USER_REPOSITORY,
 } from './container.tokens';
 import type { Config } from './core/config';
+import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
 import { MikroOrmUnitOfWork, type Database } from './db/session';
@@ -41,6 +43,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(SECRET_KEYS, { useValue: deps.secrets });
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
+  c.register(LIFECYCLE, { useValue: new Lifecycle() });
   c.register(UNIT_OF_WORK, { useValue: new MikroOrmUnitOfWork(deps.database.orm) });
   c.register(USER_REPOSITORY, { useValue: users });
   c.register(CREDENTIAL_REPOSITORY, { useValue: users });

@@ -2,8 +2,11 @@ import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app';
 import { bootstrap, ensureConfiguredAdmin } from './bootstrap';
+import { LIFECYCLE } from './container.tokens';
 import { ConfigError, loadConfig } from './core/config';
+import type { Lifecycle } from './core/lifecycle';
 import { createLogger } from './core/logging';
+import { listen } from './server';
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
@@ -11,23 +14,28 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const { container, close } = await bootstrap(config, logger);
   await ensureConfiguredAdmin(container, config);
-  const app = createApp(container);
-  const server = app.listen(config.port, config.host, () => {
-    logger.info('listening', { url: `http://${config.host}:${config.port}`, env: config.env });
-  });
-  server.on('error', (error) => {
-    logger.error('server error', { error: error.message });
-    process.exit(1);
-  });
+  const { server, shutdown } = await listen(
+    createApp(container),
+    config,
+    container.resolve<Lifecycle>(LIFECYCLE),
+    logger,
+  );
+  server.on('error', (error) => logger.error('server error', { error: error.message }));
 
+  let stopping = false;
   const stop = (signal: string) => {
-    logger.info('shutting down', { signal });
-    server.close(() => {
-      void close().finally(() => process.exit(0));
-    });
+    if (stopping) return;
+    stopping = true;
+    shutdown(signal, close).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

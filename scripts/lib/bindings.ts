@@ -136,7 +136,8 @@ function resultType(op: Op): string {
         fields.push(`body: ${body};`);
       }
       const h = headerType(headers);
-      if (h) fields.push(`headers: ${h};`);
+      const required = Object.values(headers).some((header) => header.required);
+      if (h) fields.push(`headers${required ? '' : '?'}: ${h};`);
       return `{ ${fields.join(' ')} }`;
     })
     .join(' | ');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Response } from 'express';
 import { bindOperations, type Handlers, type OperationMeta, type Results } from '../../generated/operations';
 import type { UnitOfWork } from '../core/unit-of-work';
@@ -25,6 +26,16 @@ export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow:
 function send(res: Response, op: OperationMeta, result: Results[keyof Results]): void {
   res.status(result.status);
   if ('headers' in result) res.set(result.headers);
+  if (!(304 in op.responses)) {
+    // express would answer `If-None-Match: *` with a 304 on any GET; only the spec's operations may
+    delete res.req.headers['if-none-match'];
+    delete res.req.headers['if-modified-since'];
+  } else if (result.status === 200 && 'body' in result) {
+    // The spec offers conditional GETs here: a strong validator of the body; express
+    // answers 304 itself when If-None-Match matches it.
+    const digest = createHash('sha256').update(JSON.stringify(result.body)).digest('base64url');
+    res.set({ ETag: `"${digest.slice(0, 32)}"`, 'Cache-Control': 'private, no-cache' });
+  }
   const mediaType = op.responses[result.status];
   if (!('body' in result) || !mediaType) {
     res.end();

@@ -54,6 +54,33 @@ const schema = z.object({
   ADMIN_PASSWORD: optional(
     z.string().min(12, { error: 'must be 12-128 characters' }).max(128, { error: 'must be 12-128 characters' }),
   ),
+  // HTTP edge
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((origins) => origins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+      error: 'must be exact origins such as https://app.example.com, comma-separated (no *, no null, no path)',
+    }),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string =>
+      v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+    ),
+  TLS_CERT_FILE: optional(z.string().min(1)),
+  TLS_KEY_FILE: optional(z.string().min(1)),
+  ALLOW_INSECURE_HTTP: bool.default(false),
+  REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  SHUTDOWN_DELAY_MS: int(0, 120_000).default(0),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
 });
 
 /** Every variable loadConfig reads. */
@@ -96,6 +123,21 @@ export interface Config {
   };
   /** Created at start-up when email and password are set and no user has the username. */
   admin: { username: string; email: string | undefined; password: string | undefined };
+  http: {
+    /** Exact origins that get CORS headers; empty: none do. */
+    corsOrigins: string[];
+    /** express's `trust proxy`: false, true, a hop count, or addresses/subnets. */
+    trustProxy: boolean | number | string;
+    tls: { certFile: string; keyFile: string } | undefined;
+    allowInsecureHttp: boolean;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    /** After SIGTERM, readiness answers 503 this long before the server stops accepting. */
+    shutdownDelayMs: number;
+    /** In-flight requests get this long to finish before their connections are closed. */
+    shutdownTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +165,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(s.ADMIN_EMAIL) !== Boolean(s.ADMIN_PASSWORD)) {
     problems.push('ADMIN_EMAIL, ADMIN_PASSWORD: set both to create the first admin, or neither');
   }
+  if (Boolean(s.TLS_CERT_FILE) !== Boolean(s.TLS_KEY_FILE)) {
+    problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  }
+  if (s.NODE_ENV === 'production' && !s.TLS_CERT_FILE && s.TRUST_PROXY === false && !s.ALLOW_INSECURE_HTTP) {
+    problems.push(
+      'TLS_CERT_FILE: production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUST_PROXY behind a TLS-terminating proxy, or ALLOW_INSECURE_HTTP=true',
+    );
+  }
+  if (s.HEADERS_TIMEOUT_MS > s.REQUEST_TIMEOUT_MS)
+    problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
   return {
     env: s.NODE_ENV,
@@ -155,6 +207,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyRotationIntervalS: s.KEY_ROTATION_INTERVAL_S,
     },
     admin: { username: s.ADMIN_USERNAME, email: s.ADMIN_EMAIL, password: s.ADMIN_PASSWORD },
+    http: {
+      corsOrigins: s.CORS_ORIGINS,
+      trustProxy: s.TRUST_PROXY,
+      tls: s.TLS_CERT_FILE && s.TLS_KEY_FILE ? { certFile: s.TLS_CERT_FILE, keyFile: s.TLS_KEY_FILE } : undefined,
+      allowInsecureHttp: s.ALLOW_INSECURE_HTTP,
+      requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: s.KEEP_ALIVE_TIMEOUT_MS,
+      shutdownDelayMs: s.SHUTDOWN_DELAY_MS,
+      shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { DATABASE_HEALTH, LOGGER } from '../container.tokens';
+import { DATABASE_HEALTH, LIFECYCLE, LOGGER } from '../container.tokens';
+import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
 
 export interface DatabaseHealth {
@@ -14,7 +15,7 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check };
+  checks: { database: Check; migrations: Check; shutdown: Check };
 }
 
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -24,6 +25,7 @@ export class ReadinessService {
   constructor(
     @inject(DATABASE_HEALTH) private readonly db: DatabaseHealth,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(LIFECYCLE) private readonly lifecycle: Pick<Lifecycle, 'shuttingDown'>,
   ) {}
 
   async check(): Promise<Readiness> {
@@ -35,7 +37,11 @@ export class ReadinessService {
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
           })
         : { status: 'failing', detail: 'unknown while the database does not answer' };
-    return { ready: database.status === 'ok' && migrations.status === 'ok', checks: { database, migrations } };
+    const shutdown: Check = this.lifecycle.shuttingDown
+      ? { status: 'failing', detail: 'the process is shutting down' }
+      : { status: 'ok' };
+    const ready = [database, migrations, shutdown].every((c) => c.status === 'ok');
+    return { ready, checks: { database, migrations, shutdown } };
   }
 
   /** The reason goes to the log; the answer says only what failed, never a host or driver message. */

@@ -33,7 +33,14 @@ function start(env: Record<string, string>, entry = 'src/main.ts', args: string[
   );
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', entry, ...args], {
     cwd: root,
-    env: { ...base, NODE_ENV: 'production', LOG_LEVEL: 'info', MASTER_KEY: TEST_MASTER_KEY, ...env },
+    env: {
+      ...base,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      MASTER_KEY: TEST_MASTER_KEY,
+      ALLOW_INSECURE_HTTP: 'true',
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   child.stdin?.end(env.STDIN ?? '');

@@ -32,7 +32,10 @@ describe('probes', () => {
 
   it('GET /readyz is 200 when the database answers and no migration is pending', async () => {
     const res = await request(t.app).get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { database: { status: 'ok' }, migrations: { status: 'ok' } } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
+    });
   });
 
   it('GET /readyz is 503 while migrations are pending', async () => {
@@ -42,6 +45,7 @@ describe('probes', () => {
       expect(problem.checks).toEqual({
         database: { status: 'ok' },
         migrations: { status: 'failing', detail: expect.any(String) },
+        shutdown: { status: 'ok' },
       });
       expect((await request(unmigrated.app).get('/healthz')).status).toBe(200);
     } finally {
@@ -57,6 +61,7 @@ describe('probes', () => {
       expect(problem.checks).toEqual({
         database: { status: 'failing', detail: expect.any(String) },
         migrations: { status: 'failing', detail: expect.any(String) },
+        shutdown: { status: 'ok' },
       });
       expect(res.text).not.toContain('127.0.0.1');
       expect(res.text).not.toContain('ECONNREFUSED');

@@ -133,6 +133,7 @@ function recorder(): RequestHandler {
     res.once('finish', () => {
       const path = req.originalUrl.split('?')[0] ?? '/';
       if (path.startsWith('/docs/assets/')) return; // static files, outside the spec on purpose
+      if (req.method === 'OPTIONS') return; // CORS preflights, answered before the spec is consulted
       const body = req.method === 'HEAD' ? '' : Buffer.concat(chunks).toString('utf8');
       const operationId = find(req.method, path).op?.operationId;
       if (operationId) exercised.push({ operationId, status: res.statusCode });

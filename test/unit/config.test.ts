@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       MASTER_KEY: key,
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+      TRUST_PROXY: '1',
+      REQUEST_TIMEOUT_MS: '20000',
+      HEADERS_TIMEOUT_MS: '5000',
+      KEEP_ALIVE_TIMEOUT_MS: '4000',
+      SHUTDOWN_DELAY_MS: '2000',
+      SHUTDOWN_TIMEOUT_MS: '9000',
       JWT_ISSUER: 'https://id.example.com',
       JWT_AUDIENCE: 'api',
       ACCESS_TOKEN_TTL_S: '300',
@@ -77,13 +84,25 @@ describe('loadConfig', () => {
         keyRotationIntervalS: 7200,
       },
       admin: { username: 'root', email: 'root@example.com', password: 'a long admin password' },
+      http: {
+        corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+        trustProxy: 1,
+        tls: undefined,
+        allowInsecureHttp: false,
+        requestTimeoutMs: 20000,
+        headersTimeoutMs: 5000,
+        keepAliveTimeoutMs: 4000,
+        shutdownDelayMs: 2000,
+        shutdownTimeoutMs: 9000,
+      },
     });
   });
 
   it('validates responses in production only when asked', () => {
-    expect(loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, VALIDATE_RESPONSES: 'true' }).validateResponses).toBe(
-      true,
-    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', MASTER_KEY: key, TRUST_PROXY: 'true', VALIDATE_RESPONSES: 'true' })
+        .validateResponses,
+    ).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test', VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
   });
 
@@ -127,6 +146,25 @@ describe('loadConfig', () => {
   it('refuses an idle limit longer than the session', () => {
     expect(() => loadConfig({ SESSION_TTL_S: '3600', SESSION_IDLE_TTL_S: '7200' })).toThrow(/SESSION_IDLE_TTL_S/);
   });
+
+  it('refuses plain HTTP in production unless TLS, a proxy, or an explicit opt-out', () => {
+    const prod = { NODE_ENV: 'production', MASTER_KEY: key };
+    expect(() => loadConfig(prod)).toThrow(/production serves HTTPS/);
+    expect(() => loadConfig({ ...prod, TRUST_PROXY: 'loopback' })).not.toThrow();
+    expect(() => loadConfig({ ...prod, ALLOW_INSECURE_HTTP: 'true' })).not.toThrow();
+    expect(loadConfig({ ...prod, TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).http.tls).toEqual({
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
+    });
+    expect(() => loadConfig({ TLS_CERT_FILE: 'c.pem' })).toThrow(/TLS_CERT_FILE, TLS_KEY_FILE/);
+  });
+
+  it.each(['*', 'null', 'https://*.example.com', 'https://app.example.com/path', 'app.example.com'])(
+    'refuses the CORS origin %j',
+    (origin) => {
+      expect(() => loadConfig({ CORS_ORIGINS: origin })).toThrow(/CORS_ORIGINS: must be exact origins/);
+    },
+  );
 
   it('refuses out-of-range numbers', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be at most 65535/);

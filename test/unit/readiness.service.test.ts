@@ -1,11 +1,13 @@
 import { createLogger } from '../../src/core/logging';
+import { Lifecycle } from '../../src/core/lifecycle';
 import { ReadinessService, type DatabaseHealth } from '../../src/services/readiness.service';
 import { MemoryTransport } from '../support/app';
 
 function setup(db: Partial<jest.Mocked<DatabaseHealth>>) {
   const logs = new MemoryTransport();
   const health: jest.Mocked<DatabaseHealth> = { ping: jest.fn(), pendingMigrations: jest.fn(), ...db };
-  return { service: new ReadinessService(health, createLogger('debug', [logs])), health, logs };
+  const lifecycle = new Lifecycle();
+  return { service: new ReadinessService(health, createLogger('debug', [logs]), lifecycle), health, logs, lifecycle };
 }
 
 describe('ReadinessService', () => {
@@ -16,8 +18,19 @@ describe('ReadinessService', () => {
     });
     expect(await service.check()).toEqual({
       ready: true,
-      checks: { database: { status: 'ok' }, migrations: { status: 'ok' } },
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
     });
+  });
+
+  it('is not ready once the process is shutting down, though everything else is fine', async () => {
+    const { service, lifecycle } = setup({
+      ping: jest.fn(async (_timeoutMs: number) => {}),
+      pendingMigrations: jest.fn(async () => []),
+    });
+    lifecycle.beginShutdown();
+    const result = await service.check();
+    expect(result.ready).toBe(false);
+    expect(result.checks.shutdown).toEqual({ status: 'failing', detail: 'the process is shutting down' });
   });
 
   it('is not ready while migrations are pending', async () => {

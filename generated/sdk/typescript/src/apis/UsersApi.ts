@@ -71,8 +71,13 @@ export interface DeleteUserRequest {
     userId: string;
 }
 
+export interface GetMeRequest {
+    ifNoneMatch?: string;
+}
+
 export interface GetUserRequest {
     userId: string;
+    ifNoneMatch?: string;
 }
 
 export interface ListUsersRequest {
@@ -263,10 +268,14 @@ export class UsersApi extends runtime.BaseAPI {
     /**
      * Creates request options for getMe without sending the request
      */
-    async getMeRequestOpts(): Promise<runtime.RequestOpts> {
+    async getMeRequestOpts(requestParameters: GetMeRequest): Promise<runtime.RequestOpts> {
         const queryParameters: any = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
+
+        if (requestParameters['ifNoneMatch'] != null) {
+            headerParameters['If-None-Match'] = String(requestParameters['ifNoneMatch']);
+        }
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;
@@ -290,8 +299,8 @@ export class UsersApi extends runtime.BaseAPI {
     /**
      * The caller\'s account
      */
-    async getMeRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
-        const requestOptions = await this.getMeRequestOpts();
+    async getMeRaw(requestParameters: GetMeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
+        const requestOptions = await this.getMeRequestOpts(requestParameters);
         const response = await this.request(requestOptions, initOverrides);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => UserFromJSON(jsonValue));
@@ -300,8 +309,8 @@ export class UsersApi extends runtime.BaseAPI {
     /**
      * The caller\'s account
      */
-    async getMe(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {
-        const response = await this.getMeRaw(initOverrides);
+    async getMe(requestParameters: GetMeRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {
+        const response = await this.getMeRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -319,6 +328,10 @@ export class UsersApi extends runtime.BaseAPI {
         const queryParameters: any = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
+
+        if (requestParameters['ifNoneMatch'] != null) {
+            headerParameters['If-None-Match'] = String(requestParameters['ifNoneMatch']);
+        }
 
         if (this.configuration && this.configuration.accessToken) {
             const token = this.configuration.accessToken;

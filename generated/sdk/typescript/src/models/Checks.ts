@@ -39,6 +39,12 @@ export interface Checks {
      * @memberof Checks
      */
     migrations: Check;
+    /**
+     * Failing once the process is shutting down (SIGTERM); traffic should go elsewhere.
+     * @type {Check}
+     * @memberof Checks
+     */
+    shutdown?: Check;
 }
 
 /**
@@ -62,6 +68,7 @@ export function ChecksFromJSONTyped(json: any, ignoreDiscriminator: boolean): Ch
         
         'database': CheckFromJSON(json['database']),
         'migrations': CheckFromJSON(json['migrations']),
+        'shutdown': json['shutdown'] == null ? undefined : CheckFromJSON(json['shutdown']),
     };
 }
 
@@ -78,6 +85,7 @@ export function ChecksToJSONTyped(value?: Checks | null, ignoreDiscriminator: bo
         
         'database': CheckToJSON(value['database']),
         'migrations': CheckToJSON(value['migrations']),
+        'shutdown': CheckToJSON(value['shutdown']),
     };
 }
 

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { Express } from 'express';
+import type { Config } from './core/config';
+import type { Lifecycle } from './core/lifecycle';
+import type { Logger } from './core/logging';
+
+export interface Listening {
+  server: http.Server;
+  /** Readiness fails, the server stops accepting, in-flight requests finish (bounded), then `done` runs. */
+  shutdown(signal: string, done: () => Promise<void>): Promise<void>;
+}
+
+/** HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; timeouts from the settings. */
+export function listen(app: Express, config: Config, lifecycle: Lifecycle, logger: Logger): Promise<Listening> {
+  const { tls } = config.http;
+  const server: http.Server = tls
+    ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
+    : http.createServer(app);
+  server.requestTimeout = config.http.requestTimeoutMs;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+
+  const shutdown = async (signal: string, done: () => Promise<void>) => {
+    logger.info('shutting down: readiness now fails', { signal, delay_ms: config.http.shutdownDelayMs });
+    lifecycle.beginShutdown();
+    await new Promise((r) => setTimeout(r, config.http.shutdownDelayMs));
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout: closing the connections still open', {
+        timeout_ms: config.http.shutdownTimeoutMs,
+      });
+      server.closeAllConnections();
+    }, config.http.shutdownTimeoutMs);
+    await closed;
+    clearTimeout(force);
+    await done();
+    logger.info('shut down');
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      const scheme = tls ? 'https' : 'http';
+      logger.info('listening', { url: `${scheme}://${config.host}:${config.port}`, env: config.env });
+      resolve({ server, shutdown });
+    });
+  });
+}

@@ -1,0 +1,139 @@
+import request from 'supertest';
+import { LIFECYCLE } from '../../src/container.tokens';
+import type { Lifecycle } from '../../src/core/lifecycle';
+import { startTestApp, type TestApp } from '../support/app';
+import { newAdmin, newUser } from '../support/auth';
+import { expectProblem } from '../support/problem';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ env: { CORS_ORIGINS: 'https://app.example.com', TRUST_PROXY: 'loopback' } });
+});
+afterAll(() => t.close());
+
+describe('CORS', () => {
+  it('gives an allowed origin CORS headers, and answers its preflight', async () => {
+    const res = await request(t.app).get('/healthz').set('Origin', 'https://app.example.com');
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    expect(res.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
+
+    const preflight = await request(t.app)
+      .options('/v1/users/me')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'PATCH')
+      .set('Access-Control-Request-Headers', 'authorization, content-type');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-methods']).toMatch(/PATCH/);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+  });
+
+  it.each(['https://evil.example.com', 'null', 'https://app.example.com.evil.com'])(
+    'gives %s no CORS headers at all',
+    async (origin) => {
+      const res = await request(t.app).get('/healthz').set('Origin', origin);
+      expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+      const preflight = await request(t.app)
+        .options('/v1/users')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST');
+      expect(Object.keys(preflight.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+    },
+  );
+});
+
+describe('security headers', () => {
+  it('sends helmet defaults and no X-Powered-By', async () => {
+    const res = await request(t.app).get('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('sends HSTS only on HTTPS (here, as told by a trusted proxy)', async () => {
+    expect((await request(t.app).get('/healthz')).headers['strict-transport-security']).toBeUndefined();
+    const https = await request(t.app).get('/healthz').set('X-Forwarded-Proto', 'https');
+    expect(https.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+  });
+
+  it('does not believe X-Forwarded-Proto without TRUST_PROXY', async () => {
+    const plain = await startTestApp();
+    try {
+      const res = await request(plain.app).get('/healthz').set('X-Forwarded-Proto', 'https');
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('never lets a response that carries a token be stored', async () => {
+    const { input } = await newUser(t.app);
+    const res = await request(t.app)
+      .post('/v1/auth/token')
+      .send({ username: input.username, password: input.password });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.etag).toBeUndefined();
+  });
+});
+
+describe('conditional GETs on user reads', () => {
+  it('GET /v1/users/me: ETag, 304 while unchanged, 200 with a new ETag after a change', async () => {
+    const { bearer } = await newUser(t.app);
+    const first = await request(t.app).get('/v1/users/me').set('authorization', bearer).expect(200);
+    expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+
+    const same = await request(t.app)
+      .get('/v1/users/me')
+      .set('authorization', bearer)
+      .set('If-None-Match', first.headers.etag!);
+    expect(same.status).toBe(304);
+    expect(same.text).toBe('');
+
+    await request(t.app).patch('/v1/users/me').set('authorization', bearer).send({ full_name: 'Changed' }).expect(200);
+    const changed = await request(t.app)
+      .get('/v1/users/me')
+      .set('authorization', bearer)
+      .set('If-None-Match', first.headers.etag!);
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).not.toBe(first.headers.etag);
+  });
+
+  it('GET /v1/users/{id}: 304 for an admin revalidating', async () => {
+    const admin = await newAdmin(t);
+    const { user } = await newUser(t.app);
+    const first = await request(t.app).get(`/v1/users/${user.id}`).set('authorization', admin.bearer).expect(200);
+    const again = await request(t.app)
+      .get(`/v1/users/${user.id}`)
+      .set('authorization', admin.bearer)
+      .set('If-None-Match', `"other", ${first.headers.etag}`);
+    expect(again.status).toBe(304);
+  });
+
+  it('a stale or garbage If-None-Match gets the full answer', async () => {
+    const { bearer } = await newUser(t.app);
+    const res = await request(t.app).get('/v1/users/me').set('authorization', bearer).set('If-None-Match', '"stale"');
+    expect(res.status).toBe(200);
+  });
+
+  it('operations without conditional GETs in the spec send no ETag', async () => {
+    expect((await request(t.app).get('/healthz').set('If-None-Match', '*')).status).toBe(200);
+    expect((await request(t.app).get('/healthz')).headers.etag).toBeUndefined();
+  });
+});
+
+describe('shutdown', () => {
+  it('readiness fails once the process is shutting down, with the reason', async () => {
+    const stopping = await startTestApp();
+    try {
+      expect((await request(stopping.app).get('/readyz')).status).toBe(200);
+      stopping.container.resolve<Lifecycle>(LIFECYCLE).beginShutdown();
+      const problem = expectProblem(await request(stopping.app).get('/readyz'), 503);
+      expect(problem.checks).toMatchObject({ shutdown: { status: 'failing', detail: 'the process is shutting down' } });
+      expect((await request(stopping.app).get('/healthz')).status).toBe(200);
+    } finally {
+      await stopping.close();
+    }
+  });
+});
