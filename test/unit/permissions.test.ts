@@ -32,6 +32,19 @@ describe('bearerAuth (the spec-driven guard)', () => {
     await expect(bearerAuth(req(caller(['user']), ['users:read']))).rejects.toMatchObject({ status: 403 });
   });
 
+  it('marks a database outage for the router instead of answering 401', async () => {
+    const down = {
+      headers: { authorization: 'Bearer x' },
+      authenticate: async () => {
+        throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+      openapi: { schema: {} },
+    } as unknown as Request;
+    await expect(bearerAuth(down)).resolves.toBe(true);
+    expect(down.authUnavailable).toBeInstanceOf(Error);
+    expect(down.principal).toBeUndefined();
+  });
+
   it('lets through a caller with the permission, or when none is required, and sets the principal', async () => {
     const admin = req(caller(['admin']), ['users:read', 'users:write']);
     await expect(bearerAuth(admin)).resolves.toBe(true);

@@ -14,18 +14,24 @@ import type { TokenService } from '../../services/token.service';
  */
 export function authenticate(tokens: TokenService, auth: AuthService): RequestHandler {
   const passport = new Passport();
+  /** Why a key could not be looked up, per request: passport-jwt reports it only as a failure. */
+  const keyErrors = new WeakMap<object, unknown>();
   const { algorithms, issuer, audience, clockTolerance } = tokens.verification;
   passport.use(
     'bearer-jwt',
     new JwtStrategy(
       {
         jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKeyProvider: (_req, rawToken, done) => {
+        secretOrKeyProvider: (req, rawToken, done) => {
           const kid = jwt.decode(String(rawToken), { complete: true })?.header.kid;
           if (!kid) return done(new Error('no kid'));
           tokens.verificationKey(kid).then(
             (key) => (key ? done(null, key as never) : done(new Error('unknown kid'))),
-            (error: unknown) => done(error),
+            (error: unknown) => {
+              // passport-jwt turns a key error into a plain failure (401): keep an outage visible
+              keyErrors.set(req, error);
+              done(error);
+            },
           );
         },
         algorithms,
@@ -43,7 +49,8 @@ export function authenticate(tokens: TokenService, auth: AuthService): RequestHa
     req.authenticate = () =>
       new Promise((resolve, reject) => {
         passport.authenticate('bearer-jwt', { session: false }, (error: unknown, principal: unknown) => {
-          if (error) reject(error instanceof Error ? error : new Error(String(error)));
+          const failure = error ?? keyErrors.get(req);
+          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
           else resolve((principal || undefined) as Principal | undefined);
         })(req, res, reject);
       });

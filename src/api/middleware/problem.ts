@@ -19,6 +19,34 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: 'unavailable',
 };
 
+/** The database (or the way to it) is down or saturated: worth a retry, not a 500. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '08000',
+  '08001',
+  '08003',
+  '08006', // connection exceptions
+]);
+const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'ConnectionException']);
+export const RETRY_AFTER_S = '2';
+
+export function isUnavailable(err: unknown): boolean {
+  const e = (err ?? {}) as { name?: string; code?: string; message?: string };
+  return (
+    UNAVAILABLE_NAMES.has(e.name ?? '') ||
+    UNAVAILABLE_CODES.has(e.code ?? '') ||
+    /^(connect ECONNREFUSED|Connection terminated|Timeout acquiring a connection)/.test(e.message ?? '')
+  );
+}
+
 /** Errors thrown by express-openapi-validator and body-parser carry these. */
 interface HttpishError {
   status?: number;
@@ -32,6 +60,9 @@ interface HttpishError {
 /** Every error, from anywhere, as a domain error; an unknown one becomes 'internal'. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (isUnavailable(err)) {
+    return new AppError('unavailable', DETAILS.unavailable!, { headers: { 'Retry-After': RETRY_AFTER_S }, cause: err });
+  }
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;
   if (e.type === 'entity.parse.failed') return new AppError('bad_request', 'The request body is not valid JSON.');
@@ -53,7 +84,12 @@ export function toAppError(err: unknown): AppError {
   const code = status === undefined ? undefined : BY_STATUS[status];
   if (code && (Array.isArray(e.errors) || e.expose === true)) {
     const allow = e.headers?.Allow ?? e.headers?.allow;
-    return new AppError(code, DETAILS[code] ?? STATUS[code].title, allow ? { headers: { Allow: allow } } : {});
+    const headers: Record<string, string> | undefined = allow
+      ? { Allow: allow }
+      : code === 'unavailable'
+        ? { 'Retry-After': RETRY_AFTER_S }
+        : undefined;
+    return new AppError(code, DETAILS[code] ?? STATUS[code].title, headers ? { headers } : {});
   }
   return new AppError('internal', 'An unexpected error occurred. Quote the request id when reporting it.', {
     cause: err,
@@ -69,6 +105,7 @@ const DETAILS: Partial<Record<ErrorCode, string>> = {
   unsupported_media_type: 'The request body must be application/json.',
   payload_too_large: 'The request body is larger than this server accepts.',
   bad_request: 'The request is malformed.',
+  unavailable: 'The service cannot reach its database right now; retry shortly.',
 };
 
 /** The one place errors become RFC 9457 problem+json. 5xx are logged with their cause; nothing internal is sent. */
@@ -77,7 +114,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const error = toAppError(err);
     const { status, title } = STATUS[error.code];
     if (status >= 500) {
-      const cause = error.code === 'internal' ? error.options.cause : error;
+      const cause = error.options.cause ?? error;
       logger.error('request failed', { request_id: req.id, error: describe(cause) });
     }
     if (res.headersSent) {

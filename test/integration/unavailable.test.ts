@@ -1,0 +1,72 @@
+import request from 'supertest';
+import spec from '../../generated/openapi.json';
+import { startTestApp, type TestApp } from '../support/app';
+import { expectProblem } from '../support/problem';
+import { userCreate } from '../factories/user.factory';
+
+/** An app whose database does not answer (nothing listens there). */
+let offline: TestApp;
+beforeAll(async () => {
+  offline = await startTestApp({
+    databaseUrl: 'postgresql://nobody@127.0.0.1:1/none',
+    env: { DB_ACQUIRE_TIMEOUT_MS: '500' },
+  });
+});
+afterAll(() => offline.close());
+
+const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+/** Well-formed enough that checking it needs the database (its key is looked up there). */
+const bearer = `Bearer ${b64({ alg: 'ES256', typ: 'JWT', kid: 'some-key' })}.${b64({ sub: 'x' })}.${'A'.repeat(86)}`;
+const id = '00000000-0000-4000-8000-000000000000';
+
+const calls: Record<string, () => request.Test> = {
+  getJwks: () => request(offline.app).get('/.well-known/jwks.json'),
+  createToken: () => request(offline.app).post('/v1/auth/token').send({ username: 'ada', password: 'pw' }),
+  refreshToken: () =>
+    request(offline.app)
+      .post('/v1/auth/refresh')
+      .send({ refresh_token: 'A'.repeat(43) }),
+  logout: () => request(offline.app).post('/v1/auth/logout').set('authorization', bearer),
+  createUser: () => request(offline.app).post('/v1/users').send(userCreate()),
+  listUsers: () => request(offline.app).get('/v1/users').set('authorization', bearer),
+  getMe: () => request(offline.app).get('/v1/users/me').set('authorization', bearer),
+  updateMe: () => request(offline.app).patch('/v1/users/me').set('authorization', bearer).send({}),
+  changePassword: () =>
+    request(offline.app)
+      .put('/v1/users/me/password')
+      .set('authorization', bearer)
+      .send({ current_password: 'x', new_password: 'a long new password' }),
+  listMySessions: () => request(offline.app).get('/v1/users/me/sessions').set('authorization', bearer),
+  revokeMySession: () => request(offline.app).delete(`/v1/users/me/sessions/${id}`).set('authorization', bearer),
+  getUser: () => request(offline.app).get(`/v1/users/${id}`).set('authorization', bearer),
+  updateUser: () => request(offline.app).patch(`/v1/users/${id}`).set('authorization', bearer).send({}),
+  deleteUser: () => request(offline.app).delete(`/v1/users/${id}`).set('authorization', bearer),
+};
+
+const documenting503 = Object.values(
+  spec.paths as Record<string, Record<string, { operationId?: string; responses?: object }>>,
+)
+  .flatMap((item) => Object.values(item))
+  .filter((op) => op.responses && '503' in op.responses && op.operationId !== 'getReadiness')
+  .map((op) => op.operationId!);
+
+describe('with the database unreachable', () => {
+  it('covers every operation that documents 503', () => {
+    expect(Object.keys(calls).sort()).toEqual([...documenting503].sort());
+  });
+
+  it.each(Object.keys(calls))(
+    '%s answers 503 with Retry-After, never 500 (nor 401 for a token it could not check)',
+    async (op) => {
+      const res = await calls[op]!();
+      const problem = expectProblem(res, 503);
+      expect(res.headers['retry-after']).toBe('2');
+      expect(problem.detail).toMatch(/database/);
+      expect(res.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    },
+  );
+
+  it('/healthz stays 200: it touches nothing', async () => {
+    expect((await request(offline.app).get('/healthz')).status).toBe(200);
+  });
+});
