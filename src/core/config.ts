@@ -54,6 +54,9 @@ const schema = z.object({
   ADMIN_PASSWORD: optional(
     z.string().min(12, { error: 'must be 12-128 characters' }).max(128, { error: 'must be 12-128 characters' }),
   ),
+  METRICS_TOKEN: optional(
+    z.string().regex(/^[\x21-\x7e]{16,256}$/, { error: 'must be 16-256 printable characters without spaces' }),
+  ),
 });
 
 /** Every variable loadConfig reads. */
@@ -96,6 +99,8 @@ export interface Config {
   };
   /** Created at start-up when email and password are set and no user has the username. */
   admin: { username: string; email: string | undefined; password: string | undefined };
+  /** Unset: `GET /metrics` is open. */
+  metrics: { token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -155,10 +160,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyRotationIntervalS: s.KEY_ROTATION_INTERVAL_S,
     },
     admin: { username: s.ADMIN_USERNAME, email: s.ADMIN_EMAIL, password: s.ADMIN_PASSWORD },
+    metrics: { token: s.METRICS_TOKEN },
   };
 }
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD']);
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
 
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0]);

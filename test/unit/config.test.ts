@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       DB_STATEMENT_TIMEOUT_MS: '2000',
       DB_CONNECT_RETRIES: '3',
       DB_CONNECT_BACKOFF_MS: '100',
+      METRICS_TOKEN: 'a-metrics-scrape-token',
     });
     expect(config).toEqual({
       env: 'production',
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
         keyRotationIntervalS: 7200,
       },
       admin: { username: 'root', email: 'root@example.com', password: 'a long admin password' },
+      metrics: { token: 'a-metrics-scrape-token' },
     });
   });
 
@@ -85,6 +87,12 @@ describe('loadConfig', () => {
       true,
     );
     expect(loadConfig({ NODE_ENV: 'test', VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
+  });
+
+  it('refuses a short METRICS_TOKEN without showing it', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN: must be 16-256 .*a value that is not shown/,
+    );
   });
 
   it('treats an empty DATABASE_URL as unset (the embedded database)', () => {
