@@ -23,6 +23,9 @@ export interface AuditEvent {
   details?: Record<string, Detail>;
 }
 
+/** A likely attack rather than ordinary use. */
+const WARNINGS: ReadonlySet<AuditEventName> = new Set(['refresh.reuse_detected']);
+
 export const AUDIT = Symbol('Audit');
 
 export interface Audit {
@@ -37,7 +40,8 @@ export class LogAudit implements Audit {
   ) {}
 
   record({ event, actor, subject, ip, details }: AuditEvent): void {
-    this.logger.info(`audit ${event}`, {
+    const level = WARNINGS.has(event) ? 'warn' : 'info';
+    this.logger.log(level, `audit ${event}`, {
       ...details,
       audit: event,
       actor_id: actor,

@@ -55,6 +55,42 @@ describe('GET /metrics, open (no METRICS_TOKEN)', () => {
       expect(sample(after, series(op, status)) - sample(before, series(op, status))).toBe(1);
     }
   });
+
+  it('counts login successes and failures', async () => {
+    const user = await newUser(t.app);
+    const before = await scrape();
+    await request(t.app).post('/v1/auth/token').send({ username: user.input.username, password: user.input.password });
+    await request(t.app).post('/v1/auth/token').send({ username: user.input.username, password: 'wrong-password' });
+    await request(t.app).post('/v1/auth/token').send({ username: 'nobody_here', password: 'wrong-password' });
+    const after = await scrape();
+    const delta = (result: string) =>
+      sample(after, `gatehouse_logins_total{result="${result}"}`) -
+      sample(before, `gatehouse_logins_total{result="${result}"}`);
+    expect({ success: delta('success'), failure: delta('failure') }).toEqual({ success: 1, failure: 2 });
+  });
+
+  it('counts refresh token reuse', async () => {
+    const user = await newUser(t.app);
+    const before = sample(await scrape(), 'gatehouse_refresh_reuse_total');
+    const refresh = { refresh_token: user.tokens.refresh_token };
+    await request(t.app).post('/v1/auth/refresh').send(refresh).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const reused = await startTestApp({ env: { REFRESH_GRACE_S: '0' } });
+    try {
+      await request(reused.app).post('/v1/auth/refresh').send(refresh).expect(401);
+      expect(
+        sample(
+          await request(reused.app)
+            .get('/metrics')
+            .then((r) => r.text),
+          'gatehouse_refresh_reuse_total',
+        ),
+      ).toBe(1);
+    } finally {
+      await reused.close();
+    }
+    expect(sample(await scrape(), 'gatehouse_refresh_reuse_total')).toBe(before);
+  });
 });
 
 describe('GET /metrics with METRICS_TOKEN set', () => {
