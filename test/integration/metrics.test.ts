@@ -120,8 +120,12 @@ describe('GET /metrics with METRICS_TOKEN set', () => {
     expectProblem(await request(t.app).get('/metrics?unexpected=1'), 401);
   });
 
-  it('is 200 with the token', async () => {
+  it('is 200 with the token, and counts refusals under getMetrics', async () => {
+    await request(t.app).get('/metrics').expect(401);
     const res = await request(t.app).get('/metrics').set('authorization', `Bearer ${TOKEN}`).expect(200);
-    expect(res.text).toContain('http_requests_total');
+    expect(
+      sample(res.text, 'http_requests_total{operation_id="getMetrics",method="GET",status="401"}'),
+    ).toBeGreaterThan(0);
+    expect(res.text).not.toContain('operation_id="unmatched"');
   });
 });

@@ -1,5 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import type { OperationId } from '../../../generated/operations';
 import { AppError } from '../../core/errors';
 import type { Metrics } from '../../core/metrics';
 
@@ -31,8 +32,10 @@ function validatedOperation(req: Request): string | undefined {
  */
 export function requireMetricsToken(token: string | undefined): RequestHandler {
   const expected = token === undefined ? undefined : digest(token);
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (expected === undefined) return next();
+    // Named here because a refusal never reaches the validator or the router, which name it otherwise.
+    res.locals.operationId = 'getMetrics' satisfies OperationId;
     const [scheme, presented] = (req.get('authorization') ?? '').split(' ');
     // Compared as fixed-length digests, so neither content nor length leaks through timing.
     if (scheme?.toLowerCase() === 'bearer' && presented && timingSafeEqual(digest(presented), expected)) return next();
