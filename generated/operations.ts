@@ -112,7 +112,7 @@ export const operations = {
     route: '/metrics',
     security: [],
     permissions: [],
-    responses: { 200: 'text/plain' },
+    responses: { 200: 'text/plain; version=0.0.4' },
   },
   getOpenApiJson: {
     operationId: 'getOpenApiJson',

@@ -835,7 +835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": string;
+                    "text/plain; version=0.0.4": string;
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -22,7 +22,7 @@ describe('GET /metrics, open (no METRICS_TOKEN)', () => {
   it('is Prometheus text with the process, pool and HTTP metrics', async () => {
     await request(t.app).get('/healthz').expect(200);
     const res = await request(t.app).get('/metrics').expect(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     for (const name of [
       'process_cpu_seconds_total',
       'nodejs_eventloop_lag_seconds',
