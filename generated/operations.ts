@@ -3,7 +3,7 @@
 import type { components, operations as Spec } from './schema';
 
 export type Schemas = components['schemas'];
-export type OperationId = 'changePassword' | 'createToken' | 'createUser' | 'deleteUser' | 'getDocs' | 'getHealth' | 'getJwks' | 'getMe' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness' | 'getUser' | 'listMySessions' | 'listUsers' | 'logout' | 'refreshToken' | 'revokeMySession' | 'updateMe' | 'updateUser';
+export type OperationId = 'changePassword' | 'createToken' | 'createUser' | 'deleteUser' | 'getDocs' | 'getHealth' | 'getJwks' | 'getMe' | 'getMetrics' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness' | 'getUser' | 'listMySessions' | 'listUsers' | 'logout' | 'refreshToken' | 'revokeMySession' | 'updateMe' | 'updateUser';
 export type Tag = 'auth' | 'system' | 'users';
 
 /** What the router needs to know of an operation, read from the spec. */
@@ -103,6 +103,16 @@ export const operations = {
     security: [['bearerAuth']],
     permissions: [],
     responses: { 200: 'application/json', 304: null },
+  },
+  getMetrics: {
+    operationId: 'getMetrics',
+    tag: 'system',
+    method: 'get',
+    path: '/metrics',
+    route: '/metrics',
+    security: [],
+    permissions: [],
+    responses: { 200: 'text/plain; version=0.0.4' },
   },
   getOpenApiJson: {
     operationId: 'getOpenApiJson',
@@ -226,6 +236,7 @@ export interface Inputs<P = unknown> {
   getHealth: Record<string, never>;
   getJwks: Record<string, never>;
   getMe: { principal: P; };
+  getMetrics: Record<string, never>;
   getOpenApiJson: Record<string, never>;
   getOpenApiYaml: Record<string, never>;
   getReadiness: Record<string, never>;
@@ -249,6 +260,7 @@ export interface Results {
   getHealth: { status: 200; body: Spec['getHealth']['responses'][200]['content']['application/json']; };
   getJwks: { status: 200; body: Spec['getJwks']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   getMe: { status: 200; body: Spec['getMe']['responses'][200]['content']['application/json']; headers?: { 'cache-control'?: string; 'etag'?: string; }; } | { status: 304; };
+  getMetrics: { status: 200; body: string; };
   getOpenApiJson: { status: 200; body: Spec['getOpenApiJson']['responses'][200]['content']['application/json']; };
   getOpenApiYaml: { status: 200; body: string; };
   getReadiness: { status: 200; body: Spec['getReadiness']['responses'][200]['content']['application/json']; };
@@ -274,6 +286,7 @@ export interface AuthHandlers<Ctx, P = unknown> {
 export interface SystemHandlers<Ctx, P = unknown> {
   getDocs: Handler<'getDocs', Ctx, P>;
   getHealth: Handler<'getHealth', Ctx, P>;
+  getMetrics: Handler<'getMetrics', Ctx, P>;
   getOpenApiJson: Handler<'getOpenApiJson', Ctx, P>;
   getOpenApiYaml: Handler<'getOpenApiYaml', Ctx, P>;
   getReadiness: Handler<'getReadiness', Ctx, P>;
@@ -326,6 +339,7 @@ export function bindOperations<Ctx, P>(
   bind(operations.getJwks, (_req, ctx) => handlers.auth.getJwks({}, ctx));
   bind(operations.getDocs, (_req, ctx) => handlers.system.getDocs({}, ctx));
   bind(operations.getHealth, (_req, ctx) => handlers.system.getHealth({}, ctx));
+  bind(operations.getMetrics, (_req, ctx) => handlers.system.getMetrics({}, ctx));
   bind(operations.getOpenApiJson, (_req, ctx) => handlers.system.getOpenApiJson({}, ctx));
   bind(operations.getOpenApiYaml, (_req, ctx) => handlers.system.getOpenApiYaml({}, ctx));
   bind(operations.getReadiness, (_req, ctx) => handlers.system.getReadiness({}, ctx));

@@ -6,6 +6,7 @@ import { docsAssets, DOCS_ASSETS_PATH } from './api/docs';
 import { authenticate } from './api/middleware/authenticate';
 import { corsAllowlist, securityHeaders } from './api/middleware/edge';
 import { accessLog } from './api/middleware/access-log';
+import { recordMetrics, requireMetricsToken } from './api/middleware/metrics';
 import { notFound, problemHandler } from './api/middleware/problem';
 import { requestId } from './api/middleware/request-id';
 import { operationsRouter } from './api/router';
@@ -16,6 +17,7 @@ import { apiSpec } from './api/spec';
 import { CONFIG, LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
+import { Metrics } from './core/metrics';
 import type { UnitOfWork } from './core/unit-of-work';
 import { AuthService } from './services/auth.service';
 import { TokenService } from './services/token.service';
@@ -33,11 +35,12 @@ export function createApp(container: DependencyContainer): Express {
   // ETags only where the spec documents conditional GETs (set by the router), so no undocumented 304s
   app.set('etag', false);
   app.set('trust proxy', config.http.trustProxy);
-  app.use(requestId(), accessLog(logger));
+  app.use(requestId(), accessLog(logger), recordMetrics(container.resolve(Metrics)));
   app.use(securityHeaders(), corsAllowlist(config));
   app.use(DOCS_ASSETS_PATH, docsAssets());
   app.use((_req, _res, next) => uow.scope(next));
   app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));
+  app.get('/metrics', requireMetricsToken(config.metrics.token));
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({

@@ -5,6 +5,7 @@ export const PASSWORD_HASHER = Symbol('PasswordHasher');
 export const DATABASE_HEALTH = Symbol('DatabaseHealth');
 export const SECRET_KEYS = Symbol('SecretKeys');
 export { LIFECYCLE } from './core/lifecycle';
+export { AUDIT } from './core/audit';
 export { UNIT_OF_WORK } from './core/unit-of-work';
 export { CREDENTIAL_REPOSITORY, USER_REPOSITORY } from './repositories/user.repository';
 export { REFRESH_TOKEN_REPOSITORY, SESSION_REPOSITORY } from './repositories/session.repository';

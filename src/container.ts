@@ -1,5 +1,6 @@
 import { container as root, type DependencyContainer } from 'tsyringe';
 import {
+  AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
   DATABASE_HEALTH,
@@ -13,9 +14,11 @@ import {
   UNIT_OF_WORK,
   USER_REPOSITORY,
 } from './container.tokens';
+import { LogAudit } from './core/audit';
 import type { Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
+import { Metrics } from './core/metrics';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
 import { MikroOrmUnitOfWork, type Database } from './db/session';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
@@ -41,6 +44,10 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(CONFIG, { useValue: deps.config });
   c.register(LOGGER, { useValue: deps.logger });
   c.register(SECRET_KEYS, { useValue: deps.secrets });
+  // One registry per container: the audit trail feeds its login and reuse counters.
+  const metrics = new Metrics(() => deps.database.poolStats());
+  c.register(Metrics, { useValue: metrics });
+  c.register(AUDIT, { useValue: new LogAudit(deps.logger, [metrics.onAudit]) });
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
   c.register(LIFECYCLE, { useValue: new Lifecycle() });

@@ -81,6 +81,9 @@ const schema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
   SHUTDOWN_DELAY_MS: int(0, 120_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
+  METRICS_TOKEN: optional(
+    z.string().regex(/^[\x21-\x7e]{16,256}$/, { error: 'must be 16-256 printable characters without spaces' }),
+  ),
 });
 
 /** Every variable loadConfig reads. */
@@ -138,6 +141,8 @@ export interface Config {
     /** In-flight requests get this long to finish before their connections are closed. */
     shutdownTimeoutMs: number;
   };
+  /** Unset: `GET /metrics` is open. */
+  metrics: { token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -218,10 +223,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownDelayMs: s.SHUTDOWN_DELAY_MS,
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     },
+    metrics: { token: s.METRICS_TOKEN },
   };
 }
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD']);
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
 
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0]);

@@ -4,6 +4,7 @@ import { PostgreSqlDriver, defineConfig } from '@mikro-orm/postgresql';
 import type { Config } from '../core/config';
 import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
+import type { PoolStats } from '../core/metrics';
 import type { UnitOfWork } from '../core/unit-of-work';
 import { RefreshTokenSchema } from './entities/refresh-token.entity';
 import { SessionSchema } from './entities/session.entity';
@@ -103,9 +104,23 @@ export class Database {
     return applied.map((m) => m.name);
   }
 
+  /** The connection pool's usage, when the driver has a pool (undefined before it exists or after close). */
+  poolStats(): PoolStats | undefined {
+    const pool = (this.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+    if (!pool) return undefined;
+    return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
+  }
+
   close(): Promise<void> {
     return this.orm.close(true);
   }
+}
+
+/** The part of knex's tarn pool that poolStats reads. */
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
 }
 
 export class MikroOrmUnitOfWork implements UnitOfWork {

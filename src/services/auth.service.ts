@@ -1,18 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import {
+  AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
-  LOGGER,
   PASSWORD_HASHER,
   REFRESH_TOKEN_REPOSITORY,
   SECRET_KEYS,
   SESSION_REPOSITORY,
   UNIT_OF_WORK,
 } from '../container.tokens';
+import type { Audit } from '../core/audit';
 import type { Config } from '../core/config';
 import { AppError, NotFoundError } from '../core/errors';
-import type { Logger } from '../core/logging';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
 import type { Principal, Session, TokenPair } from '../models/domain/session';
@@ -48,7 +48,7 @@ export class AuthService {
     @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @inject(SECRET_KEYS) private readonly secrets: SecretKeys,
     @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
-    @inject(LOGGER) private readonly logger: Logger,
+    @inject(AUDIT) private readonly audit: Audit,
   ) {
     this.dummyHash = hasher.hash(randomBytes(32).toString('base64url'));
   }
@@ -58,7 +58,9 @@ export class AuthService {
     const found = await this.credentials.findByLogin(login);
     const matches = await this.hasher.verify(found?.passwordHash ?? (await this.dummyHash), password);
     if (!found || !matches || !found.user.isActive) {
-      this.logger.info('login failed', { user_id: found?.user.id, ip: client.ip });
+      // The login name typed is left out: it is sometimes a password typed in the wrong field.
+      const subject = found?.user.id ?? null;
+      this.audit.record({ event: 'login.failed', actor: null, subject, ip: client.ip });
       throw new AppError('unauthenticated', BAD_CREDENTIALS);
     }
     const { user } = found;
@@ -82,7 +84,13 @@ export class AuthService {
       { id: randomUUID(), sessionId: session.id, parentId: null, createdAt: now, usedAt: null },
       tokenDigest(refreshToken),
     );
-    this.logger.info('login succeeded', { user_id: user.id, session_id: session.id, ip: client.ip });
+    this.audit.record({
+      event: 'login.succeeded',
+      actor: user.id,
+      subject: user.id,
+      ip: client.ip,
+      details: { session_id: session.id },
+    });
     return this.pair({ userId: user.id, sessionId: session.id, roles: user.roles }, refreshToken);
   }
 
@@ -91,13 +99,16 @@ export class AuthService {
    * unless it is presented again within the grace window while its successor
    * is unused: then the same successor is returned (a racing or retrying client).
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
     const outcome = await this.uow.transaction(() => this.rotate(refreshToken, new Date()));
     if (outcome.kind === 'rotated') return this.pair(outcome.principal, outcome.refreshToken);
     if (outcome.kind === 'reused') {
-      this.logger.warn('refresh token reuse detected; session revoked', {
-        session_id: outcome.sessionId,
-        user_id: outcome.userId,
+      this.audit.record({
+        event: 'refresh.reuse_detected',
+        actor: null,
+        subject: outcome.userId,
+        ip: client.ip,
+        details: { session_id: outcome.sessionId, session_revoked: true },
       });
     }
     throw new AppError('unauthenticated', BAD_REFRESH);
@@ -128,8 +139,9 @@ export class AuthService {
     return { kind: 'reused', sessionId: session.id, userId: owner.userId };
   }
 
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: Principal, client: ClientInfo): Promise<void> {
     await this.sessions.revoke(principal.sessionId, 'logout', new Date());
+    this.recordRevoked(principal, principal.sessionId, 'logout', client);
   }
 
   async listSessions(principal: Principal): Promise<Session[]> {
@@ -138,13 +150,20 @@ export class AuthService {
   }
 
   /** Another user's session is reported as missing, like one that does not exist. */
-  async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+  async revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
     const session = await this.sessions.findById(sessionId);
     const now = new Date();
     if (!session || session.userId !== principal.userId || !this.isFresh(session, now)) {
       throw new NotFoundError('No such session.');
     }
     await this.sessions.revoke(sessionId, 'revoked_by_user', now);
+    this.recordRevoked(principal, sessionId, 'revoked_by_user', client);
+  }
+
+  private recordRevoked(principal: Principal, sessionId: string, reason: string, client: ClientInfo): void {
+    const { userId } = principal;
+    const details = { session_id: sessionId, reason };
+    this.audit.record({ event: 'session.revoked', actor: userId, subject: userId, ip: client.ip, details });
   }
 
   /** The one database lookup of an authenticated request: is the token's session live, and whose is it? */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import {
+  AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
   LOGGER,
@@ -9,11 +10,13 @@ import {
   UNIT_OF_WORK,
   USER_REPOSITORY,
 } from '../container.tokens';
+import type { Audit } from '../core/audit';
 import type { Config } from '../core/config';
 import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { PasswordHasher } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
+import type { ClientInfo } from './auth.service';
 import type { Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
 import type { SessionRepository } from '../repositories/session.repository';
@@ -42,6 +45,7 @@ export class UserService {
     @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @inject(CONFIG) private readonly config: Pick<Config, 'registrationOpen'>,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(AUDIT) private readonly audit: Audit,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
@@ -75,7 +79,12 @@ export class UserService {
   }
 
   /** Needs the current password; ends every other session of the caller. */
-  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const hash = await this.credentials.getPasswordHash(principal.userId);
     if (!hash || !(await this.hasher.verify(hash, currentPassword))) {
       throw new ForbiddenError('The current password is incorrect.');
@@ -85,7 +94,9 @@ export class UserService {
       await this.credentials.setPasswordHash(principal.userId, newHash);
       return this.sessions.revokeAllOfUser(principal.userId, 'password_changed', new Date(), principal.sessionId);
     });
-    this.logger.info('password changed', { user_id: principal.userId, sessions_ended: ended });
+    const { userId } = principal;
+    const details = { sessions_ended: ended };
+    this.audit.record({ event: 'password.changed', actor: userId, subject: userId, ip: client.ip, details });
   }
 
   async list(query: ListUsersQuery): Promise<UserPage> {
@@ -103,8 +114,8 @@ export class UserService {
   }
 
   /** Deactivating ends the user's sessions; the last active admin keeps the role and stays active. */
-  async update(actor: Principal, id: string, changes: UserChanges): Promise<User> {
-    return this.uow.transaction(async () => {
+  async update(actor: Principal, id: string, changes: UserChanges, client: ClientInfo): Promise<User> {
+    const updated = await this.uow.transaction(async () => {
       const user = await this.get(id);
       const losesAdmin =
         user.isActive &&
@@ -116,19 +127,28 @@ export class UserService {
       if (changes.isActive === false && user.isActive) {
         await this.sessions.revokeAllOfUser(id, 'deactivated', new Date());
       }
-      this.logger.info('user changed by admin', { actor_id: actor.userId, user_id: id, fields: Object.keys(changes) });
       return updated;
     });
+    const fields = Object.keys(changes);
+    if (changes.roles !== undefined || changes.isActive !== undefined) {
+      // Named as the API names them, like every other audit field.
+      const changed = fields.map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+      const details = { fields: changed, roles: updated.roles, is_active: updated.isActive };
+      this.audit.record({ event: 'user.access_changed', actor: actor.userId, subject: id, ip: client.ip, details });
+    } else {
+      this.logger.info('user changed by admin', { actor_id: actor.userId, user_id: id, fields });
+    }
+    return updated;
   }
 
   /** The user's sessions go with it; the last active admin cannot be deleted. */
-  async delete(actor: Principal, id: string): Promise<void> {
+  async delete(actor: Principal, id: string, client: ClientInfo): Promise<void> {
     await this.uow.transaction(async () => {
       const user = await this.get(id);
       if (user.isActive && user.roles.includes('admin')) await this.keepAnAdmin(id);
       await this.users.remove(id); // its sessions and refresh tokens go by ON DELETE CASCADE
     });
-    this.logger.info('user deleted', { actor_id: actor.userId, user_id: id });
+    this.audit.record({ event: 'user.deleted', actor: actor.userId, subject: id, ip: client.ip });
   }
 
   private async keepAnAdmin(losingId: string): Promise<void> {

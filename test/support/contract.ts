@@ -68,10 +68,12 @@ export function check(method: string, path: string, status: number, contentType:
   const mediaTypes = Object.keys(response.content ?? {});
   if (mediaTypes.length === 0) return body.length === 0 ? null : `${where}: documented without a body but sent one`;
   const mediaType = contentType.split(';')[0]!.trim();
-  if (!mediaTypes.includes(mediaType))
+  // A documented key may carry parameters (`text/plain; version=0.0.4`); the type itself must match.
+  const documented = mediaTypes.find((m) => m.split(';')[0]!.trim() === mediaType);
+  if (documented === undefined)
     return `${where}: content-type ${mediaType || '(none)'}, documented ${mediaTypes.join(', ')}`;
   if (!(mediaType === 'application/json' || mediaType.endsWith('+json'))) return null;
-  const ref = `openapi.json#/${responsePointer}/${pointer('content', mediaType, 'schema')}`;
+  const ref = `openapi.json#/${responsePointer}/${pointer('content', documented, 'schema')}`;
   let validate = validators.get(ref);
   if (!validate) validators.set(ref, (validate = ajv.compile({ $ref: ref })));
   let parsed: unknown;

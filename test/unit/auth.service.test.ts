@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../src/core/logging';
 import { deriveSecretKeys, successorToken, tokenDigest, type PasswordHasher } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import type { Session } from '../../src/models/domain/session';
@@ -72,7 +71,7 @@ function setup(config = auth) {
     uow,
     secrets,
     { auth: config },
-    createLogger('silent'),
+    { record: () => undefined },
   );
   return { service, credentials, sessions, refreshTokens, hasher, tokens };
 }
@@ -150,7 +149,7 @@ describe('AuthService.refresh', () => {
   it('rotates an unused token into its derived successor', async () => {
     const m = setup();
     live(m, record());
-    const pair = await m.service.refresh(token);
+    const pair = await m.service.refresh(token, client);
     expect(m.refreshTokens.findByDigestForUpdate).toHaveBeenCalledWith(tokenDigest(token));
     expect(pair.refreshToken).toBe(successorToken(secrets.refreshDerivation, token));
     expect(m.refreshTokens.markUsed).toHaveBeenCalledWith('r-1', expect.any(Date));
@@ -165,7 +164,7 @@ describe('AuthService.refresh', () => {
     const m = setup();
     live(m, record({ usedAt: new Date(now - 2_000) }));
     m.refreshTokens.findSuccessor.mockResolvedValue(record({ id: 'r-2', parentId: 'r-1' }));
-    const pair = await m.service.refresh(token);
+    const pair = await m.service.refresh(token, client);
     expect(pair.refreshToken).toBe(successorToken(secrets.refreshDerivation, token));
     expect(m.refreshTokens.add).not.toHaveBeenCalled();
     expect(m.sessions.revoke).not.toHaveBeenCalled();
@@ -182,7 +181,7 @@ describe('AuthService.refresh', () => {
     const m = setup();
     live(m, spent);
     m.refreshTokens.findSuccessor.mockResolvedValue(successor);
-    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(m.service.refresh(token, client)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect(m.sessions.revoke).toHaveBeenCalledWith('s-1', 'refresh_reuse', expect.any(Date));
     expect(m.tokens.issueAccessToken).not.toHaveBeenCalled();
   });
@@ -194,7 +193,7 @@ describe('AuthService.refresh', () => {
   ])('refuses the token of a session that is %s', async (_what, s) => {
     const m = setup();
     live(m, record(), s);
-    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(m.service.refresh(token, client)).rejects.toMatchObject({ code: 'unauthenticated' });
     expect(m.refreshTokens.markUsed).not.toHaveBeenCalled();
   });
 
@@ -202,6 +201,6 @@ describe('AuthService.refresh', () => {
     const m = setup();
     live(m, record());
     m.sessions.findLiveOwner.mockResolvedValue(null);
-    await expect(m.service.refresh(token)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(m.service.refresh(token, client)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 });

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       DB_STATEMENT_TIMEOUT_MS: '2000',
       DB_CONNECT_RETRIES: '3',
       DB_CONNECT_BACKOFF_MS: '100',
+      METRICS_TOKEN: 'a-metrics-scrape-token',
     });
     expect(config).toEqual({
       env: 'production',
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
         shutdownDelayMs: 2000,
         shutdownTimeoutMs: 9000,
       },
+      metrics: { token: 'a-metrics-scrape-token' },
     });
   });
 
@@ -104,6 +106,12 @@ describe('loadConfig', () => {
         .validateResponses,
     ).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test', VALIDATE_RESPONSES: 'false' }).validateResponses).toBe(false);
+  });
+
+  it('refuses a short METRICS_TOKEN without showing it', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN: must be 16-256 .*a value that is not shown/,
+    );
   });
 
   it('treats an empty DATABASE_URL as unset (the embedded database)', () => {

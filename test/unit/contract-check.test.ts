@@ -29,6 +29,12 @@ describe('the independent response check', () => {
     expect(check('POST', '/v1/auth/logout', 204, '', 'surprise')).toMatch(/without a body but sent one/);
   });
 
+  it('matches a documented media type that carries parameters by its type', () => {
+    const metrics = 'text/plain; version=0.0.4; charset=utf-8';
+    expect(check('GET', '/metrics', 200, metrics, 'up 1\n')).toBeNull();
+    expect(check('GET', '/metrics', 200, 'application/json', '{}')).toMatch(/documented text\/plain; version=0.0.4/);
+  });
+
   it('matches templated paths, literal ones first', () => {
     const id = '00000000-0000-4000-8000-000000000000';
     expect(check('DELETE', `/v1/users/${id}`, 204, '', '')).toBeNull();

@@ -49,10 +49,13 @@ function strictMocks() {
 
 function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true) {
   const { users, credentials, sessions, hasher, uow } = mocks;
-  return new UserService(users, credentials, sessions, hasher, uow, { registrationOpen }, createLogger('silent'));
+  return new UserService(users, credentials, sessions, hasher, uow, { registrationOpen }, createLogger('silent'), {
+    record: () => undefined,
+  });
 }
 
 const input = { username: 'ada', email: 'ada@example.com', fullName: 'Ada', password: 'correct horse battery' };
+const client = { ip: '203.0.113.9', userAgent: undefined };
 const caller: Principal = { userId: 'u-1', sessionId: 's-1', roles: ['user'] };
 const admin = (id: string): User => ({
   id,
@@ -106,7 +109,7 @@ describe('UserService.changePassword', () => {
     const mocks = strictMocks();
     mocks.credentials.getPasswordHash.mockResolvedValue('stored');
     mocks.hasher.verify.mockResolvedValue(false);
-    await expect(service(mocks).changePassword(caller, 'wrong', 'new password 123')).rejects.toBeInstanceOf(
+    await expect(service(mocks).changePassword(caller, 'wrong', 'new password 123', client)).rejects.toBeInstanceOf(
       ForbiddenError,
     );
     expect(mocks.credentials.setPasswordHash).not.toHaveBeenCalled();
@@ -118,7 +121,7 @@ describe('UserService.changePassword', () => {
     mocks.credentials.getPasswordHash.mockResolvedValue('stored');
     mocks.hasher.verify.mockResolvedValue(true);
     mocks.sessions.revokeAllOfUser.mockResolvedValue(2);
-    await service(mocks).changePassword(caller, 'old password', 'new password 123');
+    await service(mocks).changePassword(caller, 'old password', 'new password 123', client);
     expect(mocks.uow.transaction).toHaveBeenCalledTimes(1);
     expect(mocks.credentials.setPasswordHash).toHaveBeenCalledWith('u-1', 'hashed(new password 123)');
     expect(mocks.sessions.revokeAllOfUser).toHaveBeenCalledWith('u-1', 'password_changed', expect.any(Date), 's-1');
@@ -133,7 +136,7 @@ describe('UserService admin rules', () => {
     const mocks = strictMocks();
     mocks.users.findById.mockResolvedValue(admin('a-1'));
     mocks.users.lockActiveAdmins.mockResolvedValue(['a-1']);
-    await expect(service(mocks).update(caller, 'a-1', changes)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(service(mocks).update(caller, 'a-1', changes, client)).rejects.toMatchObject({ code: 'conflict' });
     expect(mocks.users.update).not.toHaveBeenCalled();
   });
 
@@ -141,7 +144,7 @@ describe('UserService admin rules', () => {
     const mocks = strictMocks();
     mocks.users.findById.mockResolvedValue(admin('a-1'));
     mocks.users.lockActiveAdmins.mockResolvedValue(['a-1']);
-    await expect(service(mocks).delete(caller, 'a-1')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(service(mocks).delete(caller, 'a-1', client)).rejects.toMatchObject({ code: 'conflict' });
     expect(mocks.users.remove).not.toHaveBeenCalled();
   });
 
@@ -150,7 +153,7 @@ describe('UserService admin rules', () => {
     mocks.users.findById.mockResolvedValue(admin('a-1'));
     mocks.users.lockActiveAdmins.mockResolvedValue(['a-1', 'a-2']);
     mocks.users.update.mockResolvedValue({ ...admin('a-1'), isActive: false });
-    await service(mocks).update(caller, 'a-1', { isActive: false });
+    await service(mocks).update(caller, 'a-1', { isActive: false }, client);
     expect(mocks.sessions.revokeAllOfUser).toHaveBeenCalledWith('a-1', 'deactivated', expect.any(Date));
   });
 
@@ -158,7 +161,7 @@ describe('UserService admin rules', () => {
     const mocks = strictMocks();
     mocks.users.findById.mockResolvedValue(admin('a-1'));
     mocks.users.update.mockResolvedValue(admin('a-1'));
-    await service(mocks).update(caller, 'a-1', { fullName: 'A' });
+    await service(mocks).update(caller, 'a-1', { fullName: 'A' }, client);
     expect(mocks.users.lockActiveAdmins).not.toHaveBeenCalled();
     expect(mocks.sessions.revokeAllOfUser).not.toHaveBeenCalled();
   });

@@ -25,13 +25,13 @@ export class AuthRoutes implements AuthHandlers<RequestCtx, Principal> {
     return { status: 200, body: toTokenResponse(pair), headers: NO_STORE } as const;
   }
 
-  async refreshToken({ body }: Inputs['refreshToken']) {
-    const pair = await this.auth.refresh(body.refresh_token);
+  async refreshToken({ body }: Inputs['refreshToken'], ctx: RequestCtx) {
+    const pair = await this.auth.refresh(body.refresh_token, ctx);
     return { status: 200, body: toTokenResponse(pair), headers: NO_STORE } as const;
   }
 
-  async logout({ principal }: Inputs<Principal>['logout']) {
-    await this.auth.logout(principal);
+  async logout({ principal }: Inputs<Principal>['logout'], ctx: RequestCtx) {
+    await this.auth.logout(principal, ctx);
     return { status: 204 } as const;
   }
 }

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { SystemHandlers } from '../../../generated/operations';
 import { UnavailableError } from '../../core/errors';
+import { Metrics } from '../../core/metrics';
 import { ReadinessService } from '../../services/readiness.service';
 import type { RequestCtx } from '../dependencies';
 import { DOCS_PAGE } from '../docs';
@@ -8,7 +9,10 @@ import { apiSpec, apiSpecYaml } from '../spec';
 
 @injectable()
 export class SystemRoutes implements SystemHandlers<RequestCtx> {
-  constructor(@inject(ReadinessService) private readonly readiness: ReadinessService) {}
+  constructor(
+    @inject(ReadinessService) private readonly readiness: ReadinessService,
+    @inject(Metrics) private readonly metrics: Metrics,
+  ) {}
 
   async getHealth() {
     return { status: 200, body: { status: 'ok' } } as const;
@@ -26,6 +30,11 @@ export class SystemRoutes implements SystemHandlers<RequestCtx> {
 
   async getOpenApiYaml() {
     return { status: 200, body: apiSpecYaml } as const;
+  }
+
+  /** The token guard, when METRICS_TOKEN is set, runs before this (see requireMetricsToken). */
+  async getMetrics() {
+    return { status: 200, body: await this.metrics.text() } as const;
   }
 
   async getDocs() {

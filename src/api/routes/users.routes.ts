@@ -38,8 +38,8 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
     return { status: 200, body: toUserResponse(await this.users.updateMe(principal, toUserChanges(body))) } as const;
   }
 
-  async changePassword({ principal, body }: In<'changePassword'>) {
-    await this.users.changePassword(principal, body.current_password, body.new_password);
+  async changePassword({ principal, body }: In<'changePassword'>, ctx: RequestCtx) {
+    await this.users.changePassword(principal, body.current_password, body.new_password, ctx);
     return { status: 204 } as const;
   }
 
@@ -48,8 +48,8 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
     return { status: 200, body: { items: sessions.map((s) => toSessionResponse(s, principal.sessionId)) } } as const;
   }
 
-  async revokeMySession({ principal, path }: In<'revokeMySession'>) {
-    await this.auth.revokeSession(principal, path.session_id);
+  async revokeMySession({ principal, path }: In<'revokeMySession'>, ctx: RequestCtx) {
+    await this.auth.revokeSession(principal, path.session_id, ctx);
     return { status: 204 } as const;
   }
 
@@ -57,13 +57,13 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
     return { status: 200, body: toUserResponse(await this.users.get(path.user_id)) } as const;
   }
 
-  async updateUser({ principal, path, body }: In<'updateUser'>) {
-    const user = await this.users.update(principal, path.user_id, toUserChanges(body));
+  async updateUser({ principal, path, body }: In<'updateUser'>, ctx: RequestCtx) {
+    const user = await this.users.update(principal, path.user_id, toUserChanges(body), ctx);
     return { status: 200, body: toUserResponse(user) } as const;
   }
 
-  async deleteUser({ principal, path }: In<'deleteUser'>) {
-    await this.users.delete(principal, path.user_id);
+  async deleteUser({ principal, path }: In<'deleteUser'>, ctx: RequestCtx) {
+    await this.users.delete(principal, path.user_id, ctx);
     return { status: 204 } as const;
   }
 }

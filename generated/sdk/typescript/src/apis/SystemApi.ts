@@ -122,6 +122,49 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for getMetrics without sending the request
+     */
+    async getMetricsRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+
+        let urlPath = `/metrics`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Request counts and durations per operation, database pool usage, login and refresh-reuse counts, and process metrics, in the Prometheus text exposition format. Open unless the `METRICS_TOKEN` setting is set; then it needs `Authorization: Bearer <METRICS_TOKEN>` (a static token, not an access token, so it is checked by the endpoint rather than declared as a security scheme). 
+     * Prometheus metrics
+     */
+    async getMetricsRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<string>> {
+        const requestOptions = await this.getMetricsRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        if (this.isJsonMime(response.headers.get('content-type'))) {
+            return new runtime.JSONApiResponse<string>(response);
+        } else {
+            return new runtime.TextApiResponse(response) as any;
+        }
+    }
+
+    /**
+     * Request counts and durations per operation, database pool usage, login and refresh-reuse counts, and process metrics, in the Prometheus text exposition format. Open unless the `METRICS_TOKEN` setting is set; then it needs `Authorization: Bearer <METRICS_TOKEN>` (a static token, not an access token, so it is checked by the endpoint rather than declared as a security scheme). 
+     * Prometheus metrics
+     */
+    async getMetrics(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<string> {
+        const response = await this.getMetricsRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for getOpenApiJson without sending the request
      */
     async getOpenApiJsonRequestOpts(): Promise<runtime.RequestOpts> {

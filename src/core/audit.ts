@@ -1,0 +1,53 @@
+import type { Logger } from './logging';
+
+/** Security-relevant things that happened, one log line each. */
+export type AuditEventName =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'refresh.reuse_detected'
+  | 'session.revoked'
+  | 'password.changed'
+  | 'user.access_changed'
+  | 'user.deleted';
+
+type Detail = string | number | boolean | null | string[];
+
+export interface AuditEvent {
+  event: AuditEventName;
+  /** Who did it: a user id, or null when nobody is authenticated (e.g. a failed login). */
+  actor: string | null;
+  /** Whom it concerns: a user id, or null when there is no such user. */
+  subject: string | null;
+  ip: string | undefined;
+  /** Never a password or a token. */
+  details?: Record<string, Detail>;
+}
+
+/** A likely attack rather than ordinary use. */
+const WARNINGS: ReadonlySet<AuditEventName> = new Set(['refresh.reuse_detected']);
+
+export const AUDIT = Symbol('Audit');
+
+export interface Audit {
+  record(event: AuditEvent): void;
+}
+
+/** Writes each event as one log line (the request id is added by the logger); then tells the listeners. */
+export class LogAudit implements Audit {
+  constructor(
+    private readonly logger: Logger,
+    private readonly listeners: ((event: AuditEvent) => void)[] = [],
+  ) {}
+
+  record({ event, actor, subject, ip, details }: AuditEvent): void {
+    const level = WARNINGS.has(event) ? 'warn' : 'info';
+    this.logger.log(level, `audit ${event}`, {
+      ...details,
+      audit: event,
+      actor_id: actor,
+      subject_id: subject,
+      ip: ip ?? null,
+    });
+    for (const listener of this.listeners) listener({ event, actor, subject, ip, details });
+  }
+}

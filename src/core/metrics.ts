@@ -1,0 +1,81 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEvent } from './audit';
+
+export interface PoolStats {
+  used: number;
+  free: number;
+  pending: number;
+}
+
+const HTTP_LABELS = ['operation_id', 'method', 'status'] as const;
+
+/**
+ * This app's Prometheus metrics, in a registry of its own (not prom-client's
+ * global one), so that several apps in one process (tests) do not collide.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by operation, method and status.',
+    labelNames: HTTP_LABELS,
+    registers: [this.registry],
+  });
+  private readonly durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its response.',
+    labelNames: HTTP_LABELS,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly logins = new Counter({
+    name: 'gatehouse_logins_total',
+    help: 'Password logins, by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly refreshReuse = new Counter({
+    name: 'gatehouse_refresh_reuse_total',
+    help: 'Rotated refresh tokens presented again (each ended its session).',
+    registers: [this.registry],
+  });
+
+  constructor(poolStats: () => PoolStats | undefined) {
+    const pool = (name: keyof PoolStats, help: string) =>
+      new Gauge({
+        name: `gatehouse_db_pool_${name}_connections`,
+        help,
+        registers: [this.registry],
+        collect() {
+          const stats = poolStats();
+          if (stats) this.set(stats[name]);
+        },
+      });
+    pool('used', 'Database connections in use.');
+    pool('free', 'Idle database connections in the pool.');
+    pool('pending', 'Requests waiting for a database connection.');
+    this.logins.inc({ result: 'success' }, 0);
+    this.logins.inc({ result: 'failure' }, 0);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  observeRequest(labels: { operation_id: string; method: string; status: number }, seconds: number): void {
+    this.requests.inc(labels);
+    this.durations.observe(labels, seconds);
+  }
+
+  /** Counts the audit events that have a metric. */
+  readonly onAudit = (event: AuditEvent): void => {
+    if (event.event === 'login.succeeded') this.logins.inc({ result: 'success' });
+    else if (event.event === 'login.failed') this.logins.inc({ result: 'failure' });
+    else if (event.event === 'refresh.reuse_detected') this.refreshReuse.inc();
+  };
+}
