@@ -3,14 +3,10 @@ import { deriveSecretKeys, successorToken, tokenDigest, type PasswordHasher } fr
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import type { Session } from '../../src/models/domain/session';
 import type { User } from '../../src/models/domain/user';
-import type {
-  RefreshTokenRecord,
-  RefreshTokenRepository,
-  SessionRepository,
-} from '../../src/repositories/session.repository';
-import type { CredentialRepository } from '../../src/repositories/user.repository';
+import type { RefreshTokenRecord } from '../../src/repositories/session.repository';
 import { AuthService } from '../../src/services/auth.service';
 import type { TokenService } from '../../src/services/token.service';
+import { mockCredentials, mockRefreshTokens, mockSessions } from '../support/mocks';
 
 const auth = {
   masterKey: undefined,
@@ -35,26 +31,9 @@ const user: User = {
 };
 
 function setup(config = auth) {
-  const credentials: jest.Mocked<CredentialRepository> = {
-    findByLogin: jest.fn(),
-    getPasswordHash: jest.fn(),
-    setPasswordHash: jest.fn(),
-  };
-  const sessions: jest.Mocked<SessionRepository> = {
-    add: jest.fn(),
-    findById: jest.fn(),
-    findLiveOwner: jest.fn(),
-    listLive: jest.fn(),
-    touch: jest.fn(),
-    revoke: jest.fn(),
-    revokeAllOfUser: jest.fn(),
-  };
-  const refreshTokens: jest.Mocked<RefreshTokenRepository> = {
-    add: jest.fn(),
-    findByDigestForUpdate: jest.fn(),
-    findSuccessor: jest.fn(),
-    markUsed: jest.fn(),
-  };
+  const credentials = mockCredentials();
+  const sessions = mockSessions();
+  const refreshTokens = mockRefreshTokens();
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (_password: string) => 'dummy-hash'),
     verify: jest.fn(),

@@ -4,9 +4,9 @@ import type { PasswordHasher } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import type { Principal } from '../../src/models/domain/session';
 import type { User } from '../../src/models/domain/user';
-import type { SessionRepository } from '../../src/repositories/session.repository';
-import type { CredentialRepository, UserRepository } from '../../src/repositories/user.repository';
+import type { UserRepository } from '../../src/repositories/user.repository';
 import { UserService } from '../../src/services/user.service';
+import { mockCredentials, mockSessions } from '../support/mocks';
 
 /** Every method a jest.fn with no behaviour unless a test gives it one. */
 function strictMocks() {
@@ -19,20 +19,8 @@ function strictMocks() {
     list: jest.fn(),
     lockActiveAdmins: jest.fn(),
   };
-  const credentials: jest.Mocked<CredentialRepository> = {
-    findByLogin: jest.fn(),
-    getPasswordHash: jest.fn(),
-    setPasswordHash: jest.fn(),
-  };
-  const sessions: jest.Mocked<SessionRepository> = {
-    add: jest.fn(),
-    findById: jest.fn(),
-    findLiveOwner: jest.fn(),
-    listLive: jest.fn(),
-    touch: jest.fn(),
-    revoke: jest.fn(),
-    revokeAllOfUser: jest.fn(),
-  };
+  const credentials = mockCredentials();
+  const sessions = mockSessions();
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (pw: string) => `hashed(${pw})`),
     verify: jest.fn(),
