@@ -256,13 +256,13 @@ export interface Results {
   createToken: { status: 200; body: Spec['createToken']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   createUser: { status: 201; body: Spec['createUser']['responses'][201]['content']['application/json']; headers: { 'location': string; }; };
   deleteUser: { status: 204; };
-  getDocs: { status: 200; body: string; };
+  getDocs: { status: 200; body: string; headers: { 'cache-control': string; }; };
   getHealth: { status: 200; body: Spec['getHealth']['responses'][200]['content']['application/json']; };
   getJwks: { status: 200; body: Spec['getJwks']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   getMe: { status: 200; body: Spec['getMe']['responses'][200]['content']['application/json']; headers?: { 'cache-control'?: string; 'etag'?: string; }; } | { status: 304; };
   getMetrics: { status: 200; body: string; };
-  getOpenApiJson: { status: 200; body: Spec['getOpenApiJson']['responses'][200]['content']['application/json']; };
-  getOpenApiYaml: { status: 200; body: string; };
+  getOpenApiJson: { status: 200; body: Spec['getOpenApiJson']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
+  getOpenApiYaml: { status: 200; body: string; headers: { 'cache-control': string; }; };
   getReadiness: { status: 200; body: Spec['getReadiness']['responses'][200]['content']['application/json']; };
   getUser: { status: 200; body: Spec['getUser']['responses'][200]['content']['application/json']; headers?: { 'cache-control'?: string; 'etag'?: string; }; } | { status: 304; };
   listMySessions: { status: 200; body: Spec['listMySessions']['responses'][200]['content']['application/json']; };

@@ -40,7 +40,11 @@ export interface paths {
          * Log in
          * @description Exchanges a username (or email) and password for an access token and a
          *     refresh token, opening a session. Wrong password, unknown user and
-         *     inactive user get the same 401.
+         *     inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR`
+         *     attempts in a row without success, the account answers 429 until the
+         *     hour that began with the first failure is up; a client address that
+         *     logged in to it in the last 30 days is held only to its own count.
+         *     Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well.
          */
         post: operations["createToken"];
         delete?: never;
@@ -121,7 +125,8 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description 200 only when the database answers and no migration is pending.
+         * @description 200 only when the database answers, no migration is pending, the
+         *     process is not shutting down and, when `REDIS_URL` is set, Redis answers.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -360,6 +365,8 @@ export interface components {
             migrations: components["schemas"]["Check"];
             /** @description Failing once the process is shutting down (SIGTERM); traffic should go elsewhere. */
             shutdown?: components["schemas"]["Check"];
+            /** @description Present when `REDIS_URL` is set; failing while Redis does not answer. */
+            redis?: components["schemas"]["Check"];
         };
         Readiness: {
             /** @constant */
@@ -577,6 +584,29 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description A rate limit was reached: per client address on every operation, a
+         *     stricter one on operations with `x-rate-limit`, or, on login, too many
+         *     failed attempts on the account. Retry after `Retry-After` seconds.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds until the limit's window ends. */
+                "Retry-After": number;
+                /** @description Requests the window allows. */
+                "RateLimit-Limit"?: number;
+                /** @description Requests left in the window (0 here). */
+                "RateLimit-Remaining"?: number;
+                /** @description Seconds until the window ends. */
+                "RateLimit-Reset"?: number;
+                /** @description The limit as `<requests>;w=<window seconds>`. */
+                "RateLimit-Policy"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The database cannot be reached or is saturated; retry after `Retry-After` seconds. */
         Unavailable: {
             headers: {
@@ -626,6 +656,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -658,6 +689,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -690,6 +722,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -712,6 +745,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -781,6 +815,8 @@ export interface operations {
             /** @description The bundled OpenAPI document. */
             200: {
                 headers: {
+                    /** @description `public, max-age=300`: the document changes only with a deployment. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -790,6 +826,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -805,6 +842,8 @@ export interface operations {
             /** @description The bundled OpenAPI document. */
             200: {
                 headers: {
+                    /** @description `public, max-age=300`: the document changes only with a deployment. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -812,6 +851,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -827,6 +867,8 @@ export interface operations {
             /** @description The reference page. */
             200: {
                 headers: {
+                    /** @description `public, max-age=300`: the page changes only with a deployment. */
+                    "Cache-Control": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -834,6 +876,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -900,6 +943,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -933,6 +977,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -971,6 +1016,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1002,6 +1048,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1031,6 +1078,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1055,6 +1103,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1080,6 +1129,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1122,6 +1172,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1149,6 +1200,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
@@ -1184,6 +1236,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

@@ -8,6 +8,7 @@ import { corsAllowlist, securityHeaders } from './api/middleware/edge';
 import { accessLog } from './api/middleware/access-log';
 import { recordMetrics, requireMetricsToken } from './api/middleware/metrics';
 import { notFound, problemHandler } from './api/middleware/problem';
+import { limitPerAddress, limitPerOperation } from './api/middleware/rate-limit';
 import { requestId } from './api/middleware/request-id';
 import { operationsRouter } from './api/router';
 import { AuthRoutes } from './api/routes/auth.routes';
@@ -18,6 +19,7 @@ import { CONFIG, LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
 import { Metrics } from './core/metrics';
+import { RateLimits } from './core/rate-limit';
 import type { UnitOfWork } from './core/unit-of-work';
 import { AuthService } from './services/auth.service';
 import { TokenService } from './services/token.service';
@@ -37,6 +39,8 @@ export function createApp(container: DependencyContainer): Express {
   app.set('trust proxy', config.http.trustProxy);
   app.use(requestId(), accessLog(logger), recordMetrics(container.resolve(Metrics)));
   app.use(securityHeaders(), corsAllowlist(config));
+  const limits = container.resolve(RateLimits);
+  app.use(limitPerAddress(limits));
   app.use(DOCS_ASSETS_PATH, docsAssets());
   app.use((_req, _res, next) => uow.scope(next));
   app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));
@@ -52,6 +56,7 @@ export function createApp(container: DependencyContainer): Express {
       ignoreUndocumented: false,
     }),
   );
+  app.use(limitPerOperation(limits, apiSpec));
   app.use(
     operationsRouter(
       {

@@ -4,6 +4,7 @@ import { LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
 import { resolveMasterKey } from './core/master-key';
+import { connectRedis, waitForRedis } from './core/redis';
 import { deriveSecretKeys } from './core/security';
 import type { UnitOfWork } from './core/unit-of-work';
 import { openDatabase } from './db/open';
@@ -14,12 +15,26 @@ export interface Started {
   close(): Promise<void>;
 }
 
-/** What the server and the CLI share: settings -> database (migrated) -> container. */
-export async function bootstrap(config: Config, logger: Logger): Promise<Started> {
+/** Redis is waited for this long at start-up; after that the service starts anyway, counting in memory. */
+const REDIS_START_WAIT_MS = 3_000;
+
+/**
+ * What the server and the CLI share: settings -> database (migrated) and, for
+ * the server's rate limits, Redis -> container.
+ */
+export async function bootstrap(config: Config, logger: Logger, options = { redis: true }): Promise<Started> {
   const secrets = deriveSecretKeys(resolveMasterKey(config, logger));
-  const { database, close } = await openDatabase(config.database, logger);
+  const db = await openDatabase(config.database, logger);
+  const redis = options.redis && config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
+  const close = async () => {
+    redis?.disconnect();
+    await db.close();
+  };
   try {
-    const container = createContainer({ config, logger, database, secrets });
+    if (redis && !(await waitForRedis(redis, REDIS_START_WAIT_MS))) {
+      logger.warn('redis not reachable at start-up; rate limits count per instance until it is');
+    }
+    const container = createContainer({ config, logger, database: db.database, secrets, redis });
     return { container, close };
   } catch (error) {
     await close();

@@ -60,7 +60,7 @@ const commands: Record<string, Command> = {
       );
       return 2;
     }
-    const { container, close } = await bootstrap(config, logger);
+    const { container, close } = await bootstrap(config, logger, { redis: false });
     try {
       const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
       const created = await uow.run(() =>
@@ -76,7 +76,7 @@ const commands: Record<string, Command> = {
   },
 
   async 'rotate-key'(config, logger) {
-    const { container, close } = await bootstrap(config, logger);
+    const { container, close } = await bootstrap(config, logger, { redis: false });
     try {
       const kid = await container.resolve(SigningKeyService).rotate();
       console.log(`new signing key: ${kid}`);

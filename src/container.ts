@@ -1,3 +1,4 @@
+import type Redis from 'ioredis';
 import { container as root, type DependencyContainer } from 'tsyringe';
 import {
   AUDIT,
@@ -6,7 +7,9 @@ import {
   DATABASE_HEALTH,
   LIFECYCLE,
   LOGGER,
+  LOGIN_THROTTLE,
   PASSWORD_HASHER,
+  REDIS_HEALTH,
   REFRESH_TOKEN_REPOSITORY,
   SECRET_KEYS,
   SESSION_REPOSITORY,
@@ -19,12 +22,16 @@ import type { Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
 import { Metrics } from './core/metrics';
+import { RateLimits } from './core/rate-limit';
+import { RedisHealth } from './core/redis';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
 import { MikroOrmUnitOfWork, type Database } from './db/session';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
 import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
 import { MikroOrmUserRepository } from './repositories/mikro-orm-user.repository';
 import { AuthService } from './services/auth.service';
+import { CountingLoginThrottle } from './services/login-throttle';
+import { NOT_CONFIGURED } from './services/readiness.service';
 import { SigningKeyService } from './services/signing-key.service';
 import { TokenService } from './services/token.service';
 import { UserService } from './services/user.service';
@@ -34,6 +41,8 @@ export interface Infrastructure {
   logger: Logger;
   database: Database;
   secrets: SecretKeys;
+  /** The rate limits' shared counters; unset: each instance counts in memory. */
+  redis?: Redis | undefined;
 }
 
 /** The one composition root: every token the application resolves is registered here. */
@@ -50,6 +59,12 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(AUDIT, { useValue: new LogAudit(deps.logger, [metrics.onAudit]) });
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
+  c.register(REDIS_HEALTH, { useValue: deps.redis ? new RedisHealth(deps.redis) : NOT_CONFIGURED });
+  const counters = { redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix };
+  c.register(RateLimits, { useValue: new RateLimits(deps.config.rateLimits, counters) });
+  c.register(LOGIN_THROTTLE, {
+    useValue: new CountingLoginThrottle(deps.config.rateLimits.loginFailuresPerHour, counters),
+  });
   c.register(LIFECYCLE, { useValue: new Lifecycle() });
   c.register(UNIT_OF_WORK, { useValue: new MikroOrmUnitOfWork(deps.database.orm) });
   c.register(USER_REPOSITORY, { useValue: users });

@@ -4,6 +4,7 @@ import type { Logger } from './logging';
 export type AuditEventName =
   | 'login.succeeded'
   | 'login.failed'
+  | 'login.throttled'
   | 'refresh.reuse_detected'
   | 'session.revoked'
   | 'password.changed'
@@ -24,7 +25,7 @@ export interface AuditEvent {
 }
 
 /** A likely attack rather than ordinary use. */
-const WARNINGS: ReadonlySet<AuditEventName> = new Set(['refresh.reuse_detected']);
+const WARNINGS: ReadonlySet<AuditEventName> = new Set(['refresh.reuse_detected', 'login.throttled']);
 
 export const AUDIT = Symbol('Audit');
 

@@ -10,6 +10,21 @@ const int = (min: number, max: number) =>
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const UNIT_S = { s: 1, m: 60, h: 3_600 } as const;
+/** `<requests>/<window>`, e.g. `600/1m`, `20/1h`, `5/30s`; or `off`. */
+const quota = (fallback: string) =>
+  z
+    .string()
+    .regex(/^(off|[1-9]\d{0,6}\/[1-9]\d{0,4}[smh])$/, {
+      error: 'must be <requests>/<window> such as 600/1m or 20/1h, or off',
+    })
+    .default(fallback)
+    .transform((v): Quota | undefined => {
+      const [, points, count, unit] = /^(\d+)\/(\d+)([smh])$/.exec(v) ?? [];
+      return points
+        ? { points: Number(points), durationS: Number(count) * UNIT_S[unit as keyof typeof UNIT_S] }
+        : undefined;
+    });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -84,6 +99,16 @@ const schema = z.object({
   METRICS_TOKEN: optional(
     z.string().regex(/^[\x21-\x7e]{16,256}$/, { error: 'must be 16-256 printable characters without spaces' }),
   ),
+  // Abuse limits
+  REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 : _ . -' })
+    .default('gatehouse:'),
+  RATE_LIMIT_PER_IP: quota('600/1m'),
+  RATE_LIMIT_TOKEN_PER_IP: quota('20/1m'),
+  RATE_LIMIT_SIGNUP_PER_IP: quota('20/1h'),
+  LOGIN_FAILURES_PER_HOUR: int(1, 1_000).default(10),
 });
 
 /** Every variable loadConfig reads. */
@@ -91,6 +116,12 @@ export const SETTING_NAMES = Object.keys(schema.shape) as (keyof typeof schema.s
 
 /** The variables loadConfig reads, all optional strings as in process.env. */
 export type Env = Partial<Record<keyof z.input<typeof schema>, string>>;
+
+/** At most `points` requests per `durationS` seconds, counted from a key's first request. */
+export interface Quota {
+  points: number;
+  durationS: number;
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -143,6 +174,17 @@ export interface Config {
   };
   /** Unset: `GET /metrics` is open. */
   metrics: { token: string | undefined };
+  /** Unset: counters live in this process's memory. */
+  redis: { url: string | undefined; keyPrefix: string };
+  /** Per client address; undefined: not limited. */
+  rateLimits: {
+    perIp: Quota | undefined;
+    /** POST /v1/auth/token and POST /v1/users, on top of perIp (the spec's `x-rate-limit`). */
+    token: Quota | undefined;
+    signup: Quota | undefined;
+    /** Failed password logins per account per hour, before that account answers 429 until the hour is up. */
+    loginFailuresPerHour: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -224,10 +266,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     },
     metrics: { token: s.METRICS_TOKEN },
+    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX },
+    rateLimits: {
+      perIp: s.RATE_LIMIT_PER_IP,
+      token: s.RATE_LIMIT_TOKEN_PER_IP,
+      signup: s.RATE_LIMIT_SIGNUP_PER_IP,
+      loginFailuresPerHour: s.LOGIN_FAILURES_PER_HOUR,
+    },
   };
 }
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN']);
+const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'REDIS_URL']);
 
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0]);

@@ -5,6 +5,7 @@ import type { Config } from '../core/config';
 import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { PoolStats } from '../core/metrics';
+import { withTimeout } from '../core/time';
 import type { UnitOfWork } from '../core/unit-of-work';
 import { RefreshTokenSchema } from './entities/refresh-token.entity';
 import { SessionSchema } from './entities/session.entity';
@@ -79,15 +80,7 @@ export class Database {
 
   /** Resolves when `select 1` answers within `timeoutMs`; rejects otherwise. */
   async ping(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.orm.em.getConnection().execute('select 1'), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.orm.em.getConnection().execute('select 1'), timeoutMs);
   }
 
   /** Names of migrations not yet applied. Once none is pending, that stays true for this process. */

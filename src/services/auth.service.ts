@@ -11,6 +11,7 @@ import {
   UNIT_OF_WORK,
 } from '../container.tokens';
 import type { Audit } from '../core/audit';
+import { tooManyRequests } from '../core/rate-limit';
 import type { Config } from '../core/config';
 import { AppError, NotFoundError } from '../core/errors';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
@@ -19,6 +20,7 @@ import type { Principal, Session, TokenPair } from '../models/domain/session';
 import type { Role } from '../models/domain/user';
 import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository } from '../repositories/user.repository';
+import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
 import { TokenService } from './token.service';
 
 export interface ClientInfo {
@@ -49,13 +51,25 @@ export class AuthService {
     @inject(SECRET_KEYS) private readonly secrets: SecretKeys,
     @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
     @inject(AUDIT) private readonly audit: Audit,
+    @inject(LOGIN_THROTTLE) private readonly throttle: LoginThrottle,
   ) {
     this.dummyHash = hasher.hash(randomBytes(32).toString('base64url'));
   }
 
-  /** Username or email plus password -> a new session. Every failure is the same 401. */
+  /**
+   * Username or email plus password -> a new session. Every failure is the
+   * same 401; too many in a row on one account are a 429 until the hour is up.
+   */
   async login(login: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const found = await this.credentials.findByLogin(login);
+    // An unknown name is counted too, by name, so the answer does not tell which accounts exist.
+    const account = found?.user.id ?? `login:${login.toLowerCase()}`;
+    const blocked = await this.throttle.attempt(account, client.ip);
+    if (blocked) {
+      const subject = found?.user.id ?? null;
+      this.audit.record({ event: 'login.throttled', actor: null, subject, ip: client.ip });
+      throw tooManyRequests(blocked, 'Too many failed logins for this account; retry after Retry-After seconds.');
+    }
     const matches = await this.hasher.verify(found?.passwordHash ?? (await this.dummyHash), password);
     if (!found || !matches || !found.user.isActive) {
       // The login name typed is left out: it is sometimes a password typed in the wrong field.
@@ -64,6 +78,7 @@ export class AuthService {
       throw new AppError('unauthenticated', BAD_CREDENTIALS);
     }
     const { user } = found;
+    await this.throttle.succeeded(account, client.ip);
     if (this.hasher.needsRehash(found.passwordHash)) {
       await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
     }

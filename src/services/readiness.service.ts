@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { DATABASE_HEALTH, LIFECYCLE, LOGGER } from '../container.tokens';
+import { DATABASE_HEALTH, LIFECYCLE, LOGGER, REDIS_HEALTH } from '../container.tokens';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
 
@@ -8,6 +8,14 @@ export interface DatabaseHealth {
   pendingMigrations(): Promise<string[]>;
 }
 
+/** A dependency checked only where it is configured (Redis, with REDIS_URL). */
+export interface OptionalHealth {
+  readonly configured: boolean;
+  ping(timeoutMs: number): Promise<void>;
+}
+
+export const NOT_CONFIGURED: OptionalHealth = { configured: false, ping: async () => undefined };
+
 export interface Check {
   status: 'ok' | 'failing';
   detail?: string;
@@ -15,7 +23,7 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; shutdown: Check };
+  checks: { database: Check; migrations: Check; shutdown: Check; redis?: Check };
 }
 
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -26,10 +34,14 @@ export class ReadinessService {
     @inject(DATABASE_HEALTH) private readonly db: DatabaseHealth,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(LIFECYCLE) private readonly lifecycle: Pick<Lifecycle, 'shuttingDown'>,
+    @inject(REDIS_HEALTH) private readonly redis: OptionalHealth = NOT_CONFIGURED,
   ) {}
 
   async check(): Promise<Readiness> {
-    const database = await this.probe('database', () => this.db.ping(READINESS_TIMEOUT_MS));
+    const [database, redis] = await Promise.all([
+      this.probe('database', () => this.db.ping(READINESS_TIMEOUT_MS)),
+      this.redis.configured ? this.probe('redis', () => this.redis.ping(READINESS_TIMEOUT_MS)) : undefined,
+    ]);
     const migrations: Check =
       database.status === 'ok'
         ? await this.probe('migrations', async () => {
@@ -40,12 +52,12 @@ export class ReadinessService {
     const shutdown: Check = this.lifecycle.shuttingDown
       ? { status: 'failing', detail: 'the process is shutting down' }
       : { status: 'ok' };
-    const ready = [database, migrations, shutdown].every((c) => c.status === 'ok');
-    return { ready, checks: { database, migrations, shutdown } };
+    const ready = [database, migrations, shutdown, redis].every((c) => !c || c.status === 'ok');
+    return { ready, checks: { database, migrations, shutdown, ...(redis ? { redis } : {}) } };
   }
 
   /** The reason goes to the log; the answer says only what failed, never a host or driver message. */
-  private async probe(name: 'database' | 'migrations', run: () => Promise<void>): Promise<Check> {
+  private async probe(name: keyof typeof FAILING, run: () => Promise<void>): Promise<Check> {
     try {
       await run();
       return { status: 'ok' };
@@ -59,4 +71,5 @@ export class ReadinessService {
 const FAILING = {
   database: 'the database did not answer',
   migrations: 'migrations are pending or could not be read',
+  redis: 'redis did not answer; rate limits are counted per instance meanwhile',
 } as const;

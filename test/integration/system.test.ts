@@ -5,9 +5,10 @@ import { startTestApp, type TestApp } from '../support/app';
 import { expectProblem } from '../support/problem';
 import { testDatabaseUrl } from '../support/test-database';
 
+// Without Redis, whatever the environment says: readiness then has no redis check (see rate-limits.test.ts).
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: { REDIS_URL: '' } });
 });
 afterAll(() => t.close());
 
@@ -39,7 +40,7 @@ describe('probes', () => {
   });
 
   it('GET /readyz is 503 while migrations are pending', async () => {
-    const unmigrated = await startTestApp({ databaseUrl: testDatabaseUrl('empty') });
+    const unmigrated = await startTestApp({ databaseUrl: testDatabaseUrl('empty'), env: { REDIS_URL: '' } });
     try {
       const problem = expectProblem(await request(unmigrated.app).get('/readyz'), 503);
       expect(problem.checks).toEqual({
@@ -54,7 +55,7 @@ describe('probes', () => {
   });
 
   it('GET /readyz is 503 when the database is unreachable, saying nothing of where it is', async () => {
-    const offline = await startTestApp({ databaseUrl: 'postgresql://nobody@127.0.0.1:1/none' });
+    const offline = await startTestApp({ databaseUrl: 'postgresql://nobody@127.0.0.1:1/none', env: { REDIS_URL: '' } });
     try {
       const res = await request(offline.app).get('/readyz');
       const problem = expectProblem(res, 503);

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { AppError } from '../../src/core/errors';
 import { deriveSecretKeys, successorToken, tokenDigest, type PasswordHasher } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import type { Session } from '../../src/models/domain/session';
 import type { User } from '../../src/models/domain/user';
 import type { RefreshTokenRecord } from '../../src/repositories/session.repository';
 import { AuthService } from '../../src/services/auth.service';
+import { CountingLoginThrottle } from '../../src/services/login-throttle';
 import type { TokenService } from '../../src/services/token.service';
 import { mockCredentials, mockRefreshTokens, mockSessions } from '../support/mocks';
 
@@ -30,6 +32,9 @@ const user: User = {
   updatedAt: new Date(),
 };
 
+/** Failed logins allowed per account per hour in these tests. */
+const LOGIN_LIMIT = 3;
+
 function setup(config = auth) {
   const credentials = mockCredentials();
   const sessions = mockSessions();
@@ -51,6 +56,7 @@ function setup(config = auth) {
     secrets,
     { auth: config },
     { record: () => undefined },
+    new CountingLoginThrottle(LOGIN_LIMIT, { redis: undefined, keyPrefix: 'test:' }),
   );
   return { service, credentials, sessions, refreshTokens, hasher, tokens };
 }
@@ -94,6 +100,57 @@ describe('AuthService.login', () => {
     expect(record).toMatchObject({ sessionId: session.id, parentId: null, usedAt: null });
     expect(digest).toBe(tokenDigest(pair.refreshToken));
     expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({ userId: 'u-1', sessionId: session.id, roles: ['user'] });
+  });
+});
+
+describe('AuthService.login brute-force cap', () => {
+  const attacker = { userAgent: 'x', ip: '203.0.113.9' };
+  const owner = { userAgent: 'x', ip: '198.51.100.7' };
+
+  /** The account's password is 'right'; anything else fails. */
+  function account() {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user, passwordHash: 'h' });
+    m.hasher.verify.mockImplementation(async (_hash, password) => password === 'right');
+    const login = (password: string, from = attacker) => m.service.login('ada', password, from).catch((e: Error) => e);
+    return { m, login };
+  }
+
+  it('answers 429 with Retry-After after the limit of failures, without checking the password', async () => {
+    const { m, login } = account();
+    for (let i = 0; i < LOGIN_LIMIT; i++) expect(await login('wrong')).toMatchObject({ code: 'unauthenticated' });
+    const blocked = await login('right');
+    expect(blocked).toMatchObject({ code: 'rate_limited' });
+    const retryAfter = Number((blocked as AppError).options.headers?.['Retry-After']);
+    expect(retryAfter).toBeGreaterThan(3_500);
+    expect(retryAfter).toBeLessThanOrEqual(3_600);
+    expect(m.hasher.verify).toHaveBeenCalledTimes(LOGIN_LIMIT);
+  });
+
+  it('counts an unknown name like an account, so a 429 does not tell whether it exists', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue(null);
+    m.hasher.verify.mockResolvedValue(false);
+    for (let i = 0; i < LOGIN_LIMIT; i++) await m.service.login('Ghost', 'pw', attacker).catch(() => undefined);
+    await expect(m.service.login('ghost', 'pw', owner)).rejects.toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('starts the count over after a success', async () => {
+    const { login } = account();
+    for (let i = 0; i < LOGIN_LIMIT - 1; i++) await login('wrong');
+    expect(await login('right')).toMatchObject({ accessToken: 'access' });
+    for (let i = 0; i < LOGIN_LIMIT - 1; i++) await login('wrong');
+    expect(await login('right')).toMatchObject({ accessToken: 'access' });
+  });
+
+  it('still lets in a client that logged in to the account before, up to its own limit', async () => {
+    const { login } = account();
+    expect(await login('right', owner)).toMatchObject({ accessToken: 'access' });
+    for (let i = 0; i < LOGIN_LIMIT; i++) await login('wrong', attacker);
+    expect(await login('right', { userAgent: 'x', ip: '192.0.2.1' })).toMatchObject({ code: 'rate_limited' });
+    expect(await login('right', owner)).toMatchObject({ accessToken: 'access' });
+    for (let i = 0; i < LOGIN_LIMIT; i++) await login('wrong', owner);
+    expect(await login('right', owner)).toMatchObject({ code: 'rate_limited' });
   });
 });
 

@@ -53,6 +53,12 @@ describe('loadConfig', () => {
       DB_CONNECT_RETRIES: '3',
       DB_CONNECT_BACKOFF_MS: '100',
       METRICS_TOKEN: 'a-metrics-scrape-token',
+      REDIS_URL: 'redis://cache:6379/2',
+      REDIS_KEY_PREFIX: 'gh:',
+      RATE_LIMIT_PER_IP: '100/30s',
+      RATE_LIMIT_TOKEN_PER_IP: '5/1m',
+      RATE_LIMIT_SIGNUP_PER_IP: 'off',
+      LOGIN_FAILURES_PER_HOUR: '7',
     });
     expect(config).toEqual({
       env: 'production',
@@ -97,7 +103,23 @@ describe('loadConfig', () => {
         shutdownTimeoutMs: 9000,
       },
       metrics: { token: 'a-metrics-scrape-token' },
+      redis: { url: 'redis://cache:6379/2', keyPrefix: 'gh:' },
+      rateLimits: {
+        perIp: { points: 100, durationS: 30 },
+        token: { points: 5, durationS: 60 },
+        signup: undefined,
+        loginFailuresPerHour: 7,
+      },
     });
+  });
+
+  it.each(['600', '600/m', '0/1m', '10/0s', '10/1d', '-1/1m', '10 / 1m'])('refuses the rate limit %j', (quota) => {
+    expect(() => loadConfig({ RATE_LIMIT_PER_IP: quota })).toThrow(/RATE_LIMIT_PER_IP: must be <requests>\/<window>/);
+  });
+
+  it('refuses a REDIS_URL that is not redis:// without showing it', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://user:secret@cache' })).toThrow(/REDIS_URL: must be a redis/);
+    expect(() => loadConfig({ REDIS_URL: 'http://user:secret@cache' })).not.toThrow(/secret/);
   });
 
   it('validates responses in production only when asked', () => {

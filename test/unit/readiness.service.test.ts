@@ -1,13 +1,14 @@
 import { createLogger } from '../../src/core/logging';
 import { Lifecycle } from '../../src/core/lifecycle';
-import { ReadinessService, type DatabaseHealth } from '../../src/services/readiness.service';
+import { ReadinessService, type DatabaseHealth, type OptionalHealth } from '../../src/services/readiness.service';
 import { MemoryTransport } from '../support/app';
 
-function setup(db: Partial<jest.Mocked<DatabaseHealth>>) {
+function setup(db: Partial<jest.Mocked<DatabaseHealth>>, redis?: OptionalHealth) {
   const logs = new MemoryTransport();
   const health: jest.Mocked<DatabaseHealth> = { ping: jest.fn(), pendingMigrations: jest.fn(), ...db };
   const lifecycle = new Lifecycle();
-  return { service: new ReadinessService(health, createLogger('debug', [logs]), lifecycle), health, logs, lifecycle };
+  const service = new ReadinessService(health, createLogger('debug', [logs]), lifecycle, redis);
+  return { service, health, logs, lifecycle };
 }
 
 describe('ReadinessService', () => {
@@ -20,6 +21,24 @@ describe('ReadinessService', () => {
       ready: true,
       checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
     });
+  });
+
+  it('checks Redis only when it is configured, and is not ready while it does not answer', async () => {
+    const db = { ping: jest.fn(async (_timeoutMs: number) => {}), pendingMigrations: jest.fn(async () => []) };
+    const down: OptionalHealth = {
+      configured: true,
+      ping: async () => Promise.reject(new Error('ECONNREFUSED 10.0.0.5')),
+    };
+    const { service, logs } = setup(db, down);
+    const result = await service.check();
+    expect(result.ready).toBe(false);
+    expect(result.checks.database).toEqual({ status: 'ok' });
+    expect(result.checks.redis).toEqual({ status: 'failing', detail: expect.stringMatching(/^redis did not answer/) });
+    expect(JSON.stringify(result)).not.toContain('10.0.0.5');
+    expect(logs.lines.join('\n')).toContain('10.0.0.5');
+
+    const up = setup(db, { configured: true, ping: async () => undefined });
+    expect(await up.service.check()).toMatchObject({ ready: true, checks: { redis: { status: 'ok' } } });
   });
 
   it('is not ready once the process is shutting down, though everything else is fine', async () => {

@@ -25,11 +25,11 @@ export class SystemRoutes implements SystemHandlers<RequestCtx> {
   }
 
   async getOpenApiJson() {
-    return { status: 200, body: apiSpec } as const;
+    return { status: 200, body: apiSpec, headers: STATIC } as const;
   }
 
   async getOpenApiYaml() {
-    return { status: 200, body: apiSpecYaml } as const;
+    return { status: 200, body: apiSpecYaml, headers: STATIC } as const;
   }
 
   /** The token guard, when METRICS_TOKEN is set, runs before this (see requireMetricsToken). */
@@ -38,6 +38,9 @@ export class SystemRoutes implements SystemHandlers<RequestCtx> {
   }
 
   async getDocs() {
-    return { status: 200, body: DOCS_PAGE } as const;
+    return { status: 200, body: DOCS_PAGE, headers: STATIC } as const;
   }
 }
+
+/** The served description and its page change only with a deployment. */
+const STATIC = { 'cache-control': 'public, max-age=300' };

@@ -262,7 +262,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
-     * 200 only when the database answers and no migration is pending.
+     * 200 only when the database answers, no migration is pending, the process is not shutting down and, when `REDIS_URL` is set, Redis answers. 
      * Readiness probe
      */
     async getReadinessRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<Readiness>> {
@@ -273,7 +273,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
-     * 200 only when the database answers and no migration is pending.
+     * 200 only when the database answers, no migration is pending, the process is not shutting down and, when `REDIS_URL` is set, Redis answers. 
      * Readiness probe
      */
     async getReadiness(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<Readiness> {

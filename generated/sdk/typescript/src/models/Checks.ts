@@ -45,6 +45,12 @@ export interface Checks {
      * @memberof Checks
      */
     shutdown?: Check;
+    /**
+     * Present when `REDIS_URL` is set; failing while Redis does not answer.
+     * @type {Check}
+     * @memberof Checks
+     */
+    redis?: Check;
 }
 
 /**
@@ -69,6 +75,7 @@ export function ChecksFromJSONTyped(json: any, ignoreDiscriminator: boolean): Ch
         'database': CheckFromJSON(json['database']),
         'migrations': CheckFromJSON(json['migrations']),
         'shutdown': json['shutdown'] == null ? undefined : CheckFromJSON(json['shutdown']),
+        'redis': json['redis'] == null ? undefined : CheckFromJSON(json['redis']),
     };
 }
 
@@ -86,6 +93,7 @@ export function ChecksToJSONTyped(value?: Checks | null, ignoreDiscriminator: bo
         'database': CheckToJSON(value['database']),
         'migrations': CheckToJSON(value['migrations']),
         'shutdown': CheckToJSON(value['shutdown']),
+        'redis': CheckToJSON(value['redis']),
     };
 }
 

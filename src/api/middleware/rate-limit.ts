@@ -1,0 +1,77 @@
+import { isIPv6 } from 'node:net';
+import type { Request, RequestHandler, Response } from 'express';
+import { rateLimitHeaders, tooManyRequests, type Limiter, type RateLimits, type Usage } from '../../core/rate-limit';
+
+/** Probes and the metrics scrape are never limited: whoever runs the service must always get an answer. */
+const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** The per-address limit, on every request but the probes, before any work is done for it. */
+export function limitPerAddress(limits: RateLimits): RequestHandler {
+  const limiter = limits.perIp;
+  return async (req, res, next) => {
+    if (limiter && !UNLIMITED_PATHS.has(req.path)) {
+      await count(limiter, req, res, 'Too many requests from this address; retry after Retry-After seconds.');
+    }
+    next();
+  };
+}
+
+/**
+ * The stricter limit an operation names with `x-rate-limit` in the spec. Runs
+ * after the validator has matched the operation; every name the spec uses
+ * must be one RateLimits knows, or the app does not start.
+ */
+export function limitPerOperation(limits: RateLimits, spec: { paths?: object }): RequestHandler {
+  for (const name of rateLimitNames(spec)) {
+    if (!limits.named.has(name)) throw new Error(`the spec names an unknown rate limit: x-rate-limit: ${name}`);
+  }
+  return async (req, res, next) => {
+    const { openapi } = req as { openapi?: { schema?: { 'x-rate-limit'?: string } } };
+    const name = openapi?.schema?.['x-rate-limit'];
+    const limiter = name === undefined ? undefined : limits.named.get(name);
+    if (limiter) await count(limiter, req, res, 'Too many requests of this kind from this address; retry later.');
+    next();
+  };
+}
+
+async function count(limiter: Limiter, req: Request, res: Response, detail: string): Promise<void> {
+  const usage = await limiter.hit(clientAddress(req.ip));
+  if (usage.exceeded) throw tooManyRequests(usage, detail);
+  // The headers describe the limit closest to running out.
+  const shown = res.locals.rateLimit as Usage | undefined;
+  if (!shown || usage.remaining <= shown.remaining) {
+    res.locals.rateLimit = usage;
+    res.set(rateLimitHeaders(usage));
+  }
+}
+
+/**
+ * The key a client is counted under: its address (as `TRUST_PROXY` lets
+ * express see it), IPv4-mapped IPv6 as IPv4, and IPv6 by its /64, which one
+ * subscriber usually holds whole.
+ */
+export function clientAddress(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail] = ip.split('%')[0]!.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const expanded =
+    tail === undefined
+      ? groups(head)
+      : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+  return `${expanded
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}
+
+function rateLimitNames(spec: { paths?: object }): string[] {
+  return Object.values(spec.paths ?? {}).flatMap((item: Record<string, unknown>) =>
+    Object.values(item).flatMap((op) => {
+      const name = (op as { 'x-rate-limit'?: unknown } | null)?.['x-rate-limit'];
+      return typeof name === 'string' ? [name] : [];
+    }),
+  );
+}

@@ -1,0 +1,113 @@
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config, Quota } from './config';
+import { AppError } from './errors';
+
+/** A key's standing in one limiter, after counting a request (or looking). */
+export interface Usage {
+  limit: number;
+  remaining: number;
+  /** Seconds until the key's window ends and its count starts over. */
+  resetS: number;
+  windowS: number;
+  exceeded: boolean;
+}
+
+/**
+ * One counter per key over a fixed window that starts at the key's first hit
+ * (rate-limiter-flexible). In Redis when a client is given, so every instance
+ * counts together; should Redis fail, each instance falls back to counting in
+ * its own memory rather than letting everything through.
+ */
+export class Limiter {
+  private readonly counter: RateLimiterAbstract;
+
+  constructor(
+    readonly name: string,
+    readonly quota: Quota,
+    store: CounterStore,
+  ) {
+    const options = { keyPrefix: `${store.keyPrefix}rl:${name}`, points: quota.points, duration: quota.durationS };
+    const memory = new RateLimiterMemory(options);
+    this.counter = store.redis
+      ? new RateLimiterRedis({
+          ...options,
+          storeClient: store.redis,
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: memory,
+        })
+      : memory;
+  }
+
+  /** Counts one request for `key`. Past the limit the count goes on, but the window does not move. */
+  async hit(key: string): Promise<Usage> {
+    try {
+      return this.usage(await this.counter.consume(key));
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return this.usage(rejection);
+      throw rejection;
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.counter.delete(key);
+  }
+
+  /** Marks `key` for the quota's window (used as a memory, not a limit). */
+  async remember(key: string): Promise<void> {
+    await this.counter.set(key, 1, this.quota.durationS);
+  }
+
+  async remembers(key: string): Promise<boolean> {
+    return (await this.counter.get(key)) !== null;
+  }
+
+  private usage(res: RateLimiterRes): Usage {
+    const { points, durationS } = this.quota;
+    return {
+      limit: points,
+      remaining: Math.max(0, points - res.consumedPoints),
+      resetS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      windowS: durationS,
+      exceeded: res.consumedPoints > points,
+    };
+  }
+}
+
+export interface CounterStore {
+  /** Unset: each instance counts in its own memory. */
+  redis: Redis | undefined;
+  keyPrefix: string;
+}
+
+/** The per-address limits: one on every request, and the named ones operations opt into with `x-rate-limit`. */
+export class RateLimits {
+  readonly perIp: Limiter | undefined;
+  readonly named: ReadonlyMap<string, Limiter | undefined>;
+
+  constructor(quotas: Config['rateLimits'], store: CounterStore) {
+    const limiter = (name: string, quota: Quota | undefined) => quota && new Limiter(name, quota, store);
+    this.perIp = limiter('ip', quotas.perIp);
+    this.named = new Map([
+      ['token', limiter('token_ip', quotas.token)],
+      ['signup', limiter('signup_ip', quotas.signup)],
+    ]);
+  }
+}
+
+/** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers, the form most clients read). */
+export function rateLimitHeaders(usage: Usage): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(usage.limit),
+    'RateLimit-Remaining': String(usage.remaining),
+    'RateLimit-Reset': String(usage.resetS),
+    'RateLimit-Policy': `${usage.limit};w=${usage.windowS}`,
+  };
+}
+
+/** The 429 problem for a limit reached: when to come back, and the limit's standing. */
+export function tooManyRequests(usage: Usage, detail: string): AppError {
+  return new AppError('rate_limited', detail, {
+    headers: { 'Retry-After': String(usage.resetS), ...rateLimitHeaders(usage) },
+  });
+}
