@@ -37,10 +37,11 @@ export function createApp(container: DependencyContainer): Express {
   // ETags only where the spec documents conditional GETs (set by the router), so no undocumented 304s
   app.set('etag', false);
   app.set('trust proxy', config.http.trustProxy);
-  app.use(requestId(), accessLog(logger), recordMetrics(container.resolve(Metrics)));
+  const metrics = container.resolve(Metrics);
+  app.use(requestId(), accessLog(logger), recordMetrics(metrics));
   app.use(securityHeaders(), corsAllowlist(config));
   const limits = container.resolve(RateLimits);
-  app.use(limitPerAddress(limits));
+  app.use(limitPerAddress(limits, metrics.onRateLimited));
   app.use(DOCS_ASSETS_PATH, docsAssets());
   app.use((_req, _res, next) => uow.scope(next));
   app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));
@@ -56,7 +57,7 @@ export function createApp(container: DependencyContainer): Express {
       ignoreUndocumented: false,
     }),
   );
-  app.use(limitPerOperation(limits, apiSpec));
+  app.use(limitPerOperation(limits, apiSpec, metrics.onRateLimited));
   app.use(
     operationsRouter(
       {

@@ -40,6 +40,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly rateLimited = new Counter({
+    name: 'gatehouse_rate_limited_total',
+    help: 'Requests refused with 429, by the limit reached.',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   constructor(poolStats: () => PoolStats | undefined) {
     const pool = (name: keyof PoolStats, help: string) =>
       new Gauge({
@@ -77,5 +84,11 @@ export class Metrics {
     if (event.event === 'login.succeeded') this.logins.inc({ result: 'success' });
     else if (event.event === 'login.failed') this.logins.inc({ result: 'failure' });
     else if (event.event === 'refresh.reuse_detected') this.refreshReuse.inc();
+    else if (event.event === 'login.throttled') this.rateLimited.inc({ limit: 'login_failures' });
+  };
+
+  /** A request refused by the named limit. */
+  readonly onRateLimited = (limit: string): void => {
+    this.rateLimited.inc({ limit });
   };
 }

@@ -90,7 +90,10 @@ describe('the stricter limits named by x-rate-limit', () => {
     expect((await attempt()).status).toBe(401);
     expect((await attempt()).status).toBe(401);
     expectLimited(await attempt(), 2, 60);
+    expectLimited(await attempt(), 2, 60);
     expect((await request(t.app).get('/openapi.json')).status).toBe(200);
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toContain('\ngatehouse_rate_limited_total{limit="token_ip"} 2\n');
   });
 
   it('limits sign-ups per address; the refused one creates nothing', async () => {
@@ -140,6 +143,8 @@ describe('failed logins per account', () => {
       request(t.app).post('/v1/auth/token').send({ username: victim.input.username, password });
     await attempt('wrong password one');
     expect((await attempt(victim.input.password)).status).toBe(429);
+    const metrics = (await request(t.app).get('/metrics')).text;
+    expect(metrics).toContain('\ngatehouse_rate_limited_total{limit="login_failures"} 1\n');
     const events = t.logs.entries.filter((e) => e.audit === 'login.throttled');
     expect(events).toEqual([expect.objectContaining({ level: 'warn', subject_id: victim.user.id })]);
     expect(JSON.stringify(events)).not.toContain(victim.input.username);

@@ -6,11 +6,12 @@ import { rateLimitHeaders, tooManyRequests, type Limiter, type RateLimits, type 
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** The per-address limit, on every request but the probes, before any work is done for it. */
-export function limitPerAddress(limits: RateLimits): RequestHandler {
+export function limitPerAddress(limits: RateLimits, onLimited: OnLimited): RequestHandler {
   const limiter = limits.perIp;
   return async (req, res, next) => {
     if (limiter && !UNLIMITED_PATHS.has(req.path)) {
-      await count(limiter, req, res, 'Too many requests from this address; retry after Retry-After seconds.');
+      const detail = 'Too many requests from this address; retry after Retry-After seconds.';
+      await count(limiter, req, res, detail, onLimited);
     }
     next();
   };
@@ -21,7 +22,7 @@ export function limitPerAddress(limits: RateLimits): RequestHandler {
  * after the validator has matched the operation; every name the spec uses
  * must be one RateLimits knows, or the app does not start.
  */
-export function limitPerOperation(limits: RateLimits, spec: { paths?: object }): RequestHandler {
+export function limitPerOperation(limits: RateLimits, spec: { paths?: object }, onLimited: OnLimited): RequestHandler {
   for (const name of rateLimitNames(spec)) {
     if (!limits.named.has(name)) throw new Error(`the spec names an unknown rate limit: x-rate-limit: ${name}`);
   }
@@ -29,14 +30,22 @@ export function limitPerOperation(limits: RateLimits, spec: { paths?: object }):
     const { openapi } = req as { openapi?: { schema?: { 'x-rate-limit'?: string } } };
     const name = openapi?.schema?.['x-rate-limit'];
     const limiter = name === undefined ? undefined : limits.named.get(name);
-    if (limiter) await count(limiter, req, res, 'Too many requests of this kind from this address; retry later.');
+    if (limiter) {
+      await count(limiter, req, res, 'Too many requests of this kind from this address; retry later.', onLimited);
+    }
     next();
   };
 }
 
-async function count(limiter: Limiter, req: Request, res: Response, detail: string): Promise<void> {
+/** Told the name of the limit each time one refuses a request (metrics). */
+type OnLimited = (limit: string) => void;
+
+async function count(limiter: Limiter, req: Request, res: Response, detail: string, onLimited: OnLimited) {
   const usage = await limiter.hit(clientAddress(req.ip));
-  if (usage.exceeded) throw tooManyRequests(usage, detail);
+  if (usage.exceeded) {
+    onLimited(limiter.name);
+    throw tooManyRequests(usage, detail);
+  }
   // The headers describe the limit closest to running out.
   const shown = res.locals.rateLimit as Usage | undefined;
   if (!shown || usage.remaining <= shown.remaining) {
