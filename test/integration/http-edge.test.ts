@@ -17,6 +17,7 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
+    expect(res.headers['access-control-expose-headers']).toMatch(/Retry-After,RateLimit-Limit,RateLimit-Remaining/);
 
     const preflight = await request(t.app)
       .options('/v1/users/me')
