@@ -3,15 +3,18 @@ import { withTimeout } from './time';
 import type { Logger } from './logging';
 
 /**
- * The shared counters' store. Commands fail at once while Redis is away
- * (no offline queue) so that a request never waits on it; the client keeps
- * reconnecting with backoff, and readiness reports it meanwhile.
+ * The shared counters' store. Commands fail at once while Redis is away (no
+ * offline queue), or after half a second while it stalls, and the counters
+ * fall back to memory; the client keeps reconnecting with backoff, and
+ * readiness reports it meanwhile.
  */
 export function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A Redis that holds a connection open but stops answering costs a request at most this
+    commandTimeout: 500,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
   });
   // Said once per outage, not once per reconnect attempt.
