@@ -8,6 +8,8 @@ import type { Logger } from './logging';
  * fall back to memory; the client keeps reconnecting with backoff, and
  * readiness reports it meanwhile.
  */
+const HEARTBEAT_MS = 2_000;
+
 export function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
@@ -27,6 +29,16 @@ export function connectRedis(url: string, logger: Logger): Redis {
     if (!reported) logger.warn('redis unavailable; counting in memory meanwhile', { reason: error.message });
     reported = true;
   });
+  // A connection that stays open but stops answering (a black hole) is never closed by the client
+  // itself: a ping that times out replaces it.
+  const heartbeat = setInterval(() => {
+    if (redis.status !== 'ready') return;
+    redis.ping().catch((error: unknown) => {
+      logger.warn('redis stopped answering; reconnecting', { reason: String(error) });
+      redis.disconnect(true);
+    });
+  }, HEARTBEAT_MS).unref();
+  redis.once('end', () => clearInterval(heartbeat));
   return redis;
 }
 
