@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { DATABASE_HEALTH, LIFECYCLE, LOGGER } from '../container.tokens';
+import { DATABASE_CIRCUIT, DATABASE_HEALTH, LIFECYCLE, LOGGER } from '../container.tokens';
+import type { CircuitStateName } from '../core/breaker';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
 
@@ -15,7 +16,7 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; shutdown: Check };
+  checks: { database: Check; migrations: Check; circuit: Check; shutdown: Check };
 }
 
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -26,6 +27,7 @@ export class ReadinessService {
     @inject(DATABASE_HEALTH) private readonly db: DatabaseHealth,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(LIFECYCLE) private readonly lifecycle: Pick<Lifecycle, 'shuttingDown'>,
+    @inject(DATABASE_CIRCUIT) private readonly circuit: { readonly state: CircuitStateName },
   ) {}
 
   async check(): Promise<Readiness> {
@@ -37,11 +39,16 @@ export class ReadinessService {
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
           })
         : { status: 'failing', detail: 'unknown while the database does not answer' };
+    // Read after the ping, which goes through the breaker: when a probe is due, the ping is that probe.
+    const circuit: Check =
+      this.circuit.state === 'closed'
+        ? { status: 'ok' }
+        : { status: 'failing', detail: 'database calls are paused after repeated failures until a probe succeeds' };
     const shutdown: Check = this.lifecycle.shuttingDown
       ? { status: 'failing', detail: 'the process is shutting down' }
       : { status: 'ok' };
-    const ready = [database, migrations, shutdown].every((c) => c.status === 'ok');
-    return { ready, checks: { database, migrations, shutdown } };
+    const ready = [database, migrations, circuit, shutdown].every((c) => c.status === 'ok');
+    return { ready, checks: { database, migrations, circuit, shutdown } };
   }
 
   /** The reason goes to the log; the answer says only what failed, never a host or driver message. */

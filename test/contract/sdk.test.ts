@@ -92,7 +92,12 @@ describe('system', () => {
     expect(await system().getHealth()).toEqual({ status: 'ok' });
     expect(await system().getReadiness()).toEqual({
       status: 'ready',
-      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
+      checks: {
+        database: { status: 'ok' },
+        migrations: { status: 'ok' },
+        circuit: { status: 'ok' },
+        shutdown: { status: 'ok' },
+      },
     });
     expect(((await system().getOpenApiJson()) as { openapi: string }).openapi).toBe('3.1.0');
     expect(await system().getOpenApiYaml()).toMatch(/^openapi: 3\.1\.0/);

@@ -34,6 +34,7 @@ const UNAVAILABLE_CODES = new Set([
   '08001',
   '08003',
   '08006', // connection exceptions
+  'ECIRCUITOPEN', // CircuitOpenError: the breaker did not even try
 ]);
 const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'ConnectionException']);
 export const RETRY_AFTER_S = '2';
@@ -43,7 +44,9 @@ export function isUnavailable(err: unknown): boolean {
   return (
     UNAVAILABLE_NAMES.has(e.name ?? '') ||
     UNAVAILABLE_CODES.has(e.code ?? '') ||
-    /^(connect ECONNREFUSED|Connection terminated|Timeout acquiring a connection)/.test(e.message ?? '')
+    /^(connect ECONNREFUSED|Connection terminated|Timeout acquiring a connection|Query read timeout)/.test(
+      e.message ?? '',
+    )
   );
 }
 
@@ -61,7 +64,10 @@ interface HttpishError {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isUnavailable(err)) {
-    return new AppError('unavailable', DETAILS.unavailable!, { headers: { 'Retry-After': RETRY_AFTER_S }, cause: err });
+    // An open circuit breaker knows when it will next try the database; otherwise a short guess.
+    const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS;
+    const retryAfter = typeof retryAfterS === 'number' ? String(retryAfterS) : RETRY_AFTER_S;
+    return new AppError('unavailable', DETAILS.unavailable!, { headers: { 'Retry-After': retryAfter }, cause: err });
   }
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;
