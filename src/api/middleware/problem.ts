@@ -19,7 +19,12 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: 'unavailable',
 };
 
-/** The database (or the way to it) is down or saturated: worth a retry, not a 500. */
+/**
+ * The database (or the way to it) is down or saturated: worth a retry, not a 500.
+ * Matched by message where there is no code: node-postgres's timeouts ("Query read
+ * timeout", "timeout expired"), and knex's acquire timeout once MikroORM has wrapped
+ * it in a DriverException (which keeps the message, not the name).
+ */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -37,6 +42,9 @@ const UNAVAILABLE_CODES = new Set([
   'ECIRCUITOPEN', // CircuitOpenError: the breaker did not even try
 ]);
 const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'ConnectionException']);
+// knex puts a failed query's SQL and " - " before the driver's message.
+const UNAVAILABLE_MESSAGE =
+  /(^| - )(connect ECONNREFUSED|Connection terminated|(Knex: )?Timeout acquiring a connection|Query read timeout|timeout expired$)/;
 export const RETRY_AFTER_S = '2';
 
 export function isUnavailable(err: unknown): boolean {
@@ -44,9 +52,7 @@ export function isUnavailable(err: unknown): boolean {
   return (
     UNAVAILABLE_NAMES.has(e.name ?? '') ||
     UNAVAILABLE_CODES.has(e.code ?? '') ||
-    /^(connect ECONNREFUSED|Connection terminated|Timeout acquiring a connection|Query read timeout)/.test(
-      e.message ?? '',
-    )
+    UNAVAILABLE_MESSAGE.test(e.message ?? '')
   );
 }
 
