@@ -99,7 +99,14 @@ export function routeThroughBreaker(orm: Orm, breaker: DatabaseBreaker): void {
   const { execute, begin, commit } = connection;
   connection.execute = ((...args: Parameters<typeof execute>) =>
     breaker.execute(() => execute.apply(connection, args))) as typeof execute;
-  connection.begin = (...args) => breaker.execute(() => begin.apply(connection, args));
+  connection.begin = (...args) =>
+    breaker.execute(async () => {
+      const trx = await begin.apply(connection, args);
+      // When BEGIN fails, knex still hands out the transaction, already completed, and keeps the error in
+      // its executionPromise: the next query would fail with "Transaction query already complete" (a 500).
+      if (trx.isCompleted()) await trx.executionPromise;
+      return trx;
+    });
   connection.commit = (...args) => breaker.execute(() => commit.apply(connection, args));
 }
 
