@@ -363,6 +363,8 @@ export interface components {
         Checks: {
             database: components["schemas"]["Check"];
             migrations: components["schemas"]["Check"];
+            /** @description Failing while the database circuit breaker is open or probing, after repeated database failures. */
+            circuit?: components["schemas"]["Check"];
             /** @description Failing once the process is shutting down (SIGTERM); traffic should go elsewhere. */
             shutdown?: components["schemas"]["Check"];
             /** @description Present when `REDIS_URL` is set; failing while Redis does not answer. */

@@ -4,6 +4,7 @@ import {
   AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
+  DATABASE_CIRCUIT,
   DATABASE_HEALTH,
   LIFECYCLE,
   LOGGER,
@@ -17,7 +18,9 @@ import {
   UNIT_OF_WORK,
   USER_REPOSITORY,
 } from './container.tokens';
+import { isUnavailable } from './api/middleware/problem';
 import { LogAudit } from './core/audit';
+import { DatabaseBreaker } from './core/breaker';
 import type { Config } from './core/config';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
@@ -25,7 +28,7 @@ import { Metrics } from './core/metrics';
 import { RateLimits } from './core/rate-limit';
 import { RedisHealth } from './core/redis';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
-import { MikroOrmUnitOfWork, type Database } from './db/session';
+import { MikroOrmUnitOfWork, routeThroughBreaker, type Database } from './db/session';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
 import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
 import { MikroOrmUserRepository } from './repositories/mikro-orm-user.repository';
@@ -56,6 +59,10 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   // One registry per container: the audit trail feeds its login and reuse counters.
   const metrics = new Metrics(() => deps.database.poolStats());
   c.register(Metrics, { useValue: metrics });
+  const breaker = new DatabaseBreaker(deps.config.database.breaker, isUnavailable, deps.logger);
+  breaker.onStateChange(metrics.onCircuitState);
+  routeThroughBreaker(deps.database.orm, breaker);
+  c.register(DATABASE_CIRCUIT, { useValue: breaker });
   c.register(AUDIT, { useValue: new LogAudit(deps.logger, [metrics.onAudit]) });
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BreakerSettings } from './breaker';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -47,6 +48,10 @@ const schema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(15_000),
+  DB_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(20_000),
+  DB_BREAKER_THRESHOLD: int(1, 1000).default(5),
+  DB_BREAKER_HALF_OPEN_MS: int(100, 600_000).default(1_000),
+  DB_BREAKER_MAX_HALF_OPEN_MS: int(100, 600_000).default(5_000),
   DB_CONNECT_RETRIES: int(0, 100).default(8),
   DB_CONNECT_BACKOFF_MS: int(10, 60_000).default(250),
   MASTER_KEY: optional(
@@ -141,6 +146,9 @@ export interface Config {
     acquireTimeoutMs: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Client-side bound on one round trip (and, as the acquire timeout, on connecting): a stalled database errs instead of hanging. */
+    queryTimeoutMs: number;
+    breaker: BreakerSettings;
     connectRetries: number;
     connectBackoffMs: number;
   };
@@ -220,6 +228,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'TLS_CERT_FILE: production serves HTTPS: set TLS_CERT_FILE and TLS_KEY_FILE, or TRUST_PROXY behind a TLS-terminating proxy, or ALLOW_INSECURE_HTTP=true',
     );
   }
+  if (s.DB_STATEMENT_TIMEOUT_MS > 0 && s.DB_QUERY_TIMEOUT_MS <= s.DB_STATEMENT_TIMEOUT_MS) {
+    problems.push(
+      'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS, so the server cancels a slow statement before the client gives up on its connection',
+    );
+  }
+  if (s.DB_BREAKER_HALF_OPEN_MS > s.DB_BREAKER_MAX_HALF_OPEN_MS) {
+    problems.push('DB_BREAKER_HALF_OPEN_MS: must not exceed DB_BREAKER_MAX_HALF_OPEN_MS');
+  }
   if (s.HEADERS_TIMEOUT_MS > s.REQUEST_TIMEOUT_MS)
     problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
@@ -240,6 +256,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       acquireTimeoutMs: s.DB_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMs: s.DB_IDLE_TIMEOUT_MS,
       statementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS,
+      queryTimeoutMs: s.DB_QUERY_TIMEOUT_MS,
+      breaker: {
+        threshold: s.DB_BREAKER_THRESHOLD,
+        halfOpenAfterMs: s.DB_BREAKER_HALF_OPEN_MS,
+        maxHalfOpenAfterMs: s.DB_BREAKER_MAX_HALF_OPEN_MS,
+      },
       connectRetries: s.DB_CONNECT_RETRIES,
       connectBackoffMs: s.DB_CONNECT_BACKOFF_MS,
     },

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEvent } from './audit';
+import type { CircuitStateName } from './breaker';
 
 export interface PoolStats {
   used: number;
@@ -8,6 +9,7 @@ export interface PoolStats {
 }
 
 const HTTP_LABELS = ['operation_id', 'method', 'status'] as const;
+const CIRCUIT_STATE_VALUES: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
 /**
  * This app's Prometheus metrics, in a registry of its own (not prom-client's
@@ -46,6 +48,16 @@ export class Metrics {
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });
+  private readonly circuitState = new Gauge({
+    name: 'gatehouse_db_circuit_state',
+    help: 'The database circuit breaker: 0 closed, 1 half-open (probing), 2 open (database calls fail at once).',
+    registers: [this.registry],
+  });
+  private readonly circuitOpenings = new Counter({
+    name: 'gatehouse_db_circuit_openings_total',
+    help: 'Times the database circuit breaker opened.',
+    registers: [this.registry],
+  });
 
   constructor(poolStats: () => PoolStats | undefined) {
     const pool = (name: keyof PoolStats, help: string) =>
@@ -63,6 +75,7 @@ export class Metrics {
     pool('pending', 'Requests waiting for a database connection.');
     this.logins.inc({ result: 'success' }, 0);
     this.logins.inc({ result: 'failure' }, 0);
+    this.circuitState.set(0);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -78,6 +91,11 @@ export class Metrics {
     this.requests.inc(labels);
     this.durations.observe(labels, seconds);
   }
+
+  readonly onCircuitState = (state: CircuitStateName): void => {
+    this.circuitState.set(CIRCUIT_STATE_VALUES[state]);
+    if (state === 'open') this.circuitOpenings.inc();
+  };
 
   /** Counts the audit events that have a metric. */
   readonly onAudit = (event: AuditEvent): void => {

@@ -1,6 +1,7 @@
 import { MikroORM, RequestContext, UniqueConstraintViolationException, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver, defineConfig } from '@mikro-orm/postgresql';
+import type { DatabaseBreaker } from '../core/breaker';
 import type { Config } from '../core/config';
 import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
@@ -17,6 +18,8 @@ export type Orm = MikroORM<PostgreSqlDriver>;
 
 interface PgClient {
   query(sql: string, callback: (error: Error | null) => void): void;
+  /** node-postgres's protocol state: false while a query is outstanding. */
+  readyForQuery: boolean;
 }
 
 export function ormOptions(url: string, db: Config['database']): Options<PostgreSqlDriver> {
@@ -42,6 +45,16 @@ export function ormOptions(url: string, db: Config['database']): Options<Postgre
       // A SET per new connection rather than a startup parameter, which the embedded server ignores.
       afterCreate: (conn: PgClient, done: (error: Error | null, conn: PgClient) => void) => {
         conn.query(`set statement_timeout = ${db.statementTimeoutMs}`, (error) => done(error, conn));
+      },
+    },
+    // Merged into knex's options. node-postgres's timeouts: a stalled database fails a query, or a
+    // connection attempt, instead of hanging.
+    driverOptions: {
+      connection: { query_timeout: db.queryTimeoutMs, connectionTimeoutMillis: db.acquireTimeoutMs },
+      pool: {
+        // After a client-side query timeout the connection still waits for that query's answer, and
+        // every later query would queue behind it: such a connection is destroyed, not handed out again.
+        validate: (conn: PgClient) => conn.readyForQuery,
       },
     },
     connect: false,
@@ -70,6 +83,32 @@ export async function waitForDatabase(orm: Orm, db: Config['database'], logger: 
     logger.warn('database not reachable, retrying', { attempt, retry_in_ms: delayMs, reason: check.reason });
     await new Promise((resolve) => setTimeout(resolve, delayMs));
   }
+}
+
+/**
+ * Sends every database call of the serving app through the breaker: queries
+ * (the token's session lookup, handlers, the readiness ping) and the begin
+ * and commit of each unit of work. Wrapped at MikroORM's connection rather
+ * than knex's client, because here one call is one whole round trip (a
+ * connection taken from the pool and a query answered), so handing out an idle
+ * pooled connection is not mistaken for the database answering; knex's
+ * transaction client also bypasses instance methods. Rollback is left out: it
+ * must always be tried, to hand the connection back clean.
+ */
+export function routeThroughBreaker(orm: Orm, breaker: DatabaseBreaker): void {
+  const connection = orm.em.getConnection();
+  const { execute, begin, commit } = connection;
+  connection.execute = ((...args: Parameters<typeof execute>) =>
+    breaker.execute(() => execute.apply(connection, args))) as typeof execute;
+  connection.begin = (...args) =>
+    breaker.execute(async () => {
+      const trx = await begin.apply(connection, args);
+      // When BEGIN fails, knex still hands out the transaction, already completed, and keeps the error in
+      // its executionPromise: the next query would fail with "Transaction query already complete" (a 500).
+      if (trx.isCompleted()) await trx.executionPromise;
+      return trx;
+    });
+  connection.commit = (...args) => breaker.execute(() => commit.apply(connection, args));
 }
 
 /** What readiness and start-up need to know of the database. */

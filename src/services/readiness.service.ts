@@ -1,5 +1,6 @@
 import { inject, injectable } from 'tsyringe';
-import { DATABASE_HEALTH, LIFECYCLE, LOGGER, REDIS_HEALTH } from '../container.tokens';
+import { DATABASE_CIRCUIT, DATABASE_HEALTH, LIFECYCLE, LOGGER, REDIS_HEALTH } from '../container.tokens';
+import type { CircuitStateName } from '../core/breaker';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
 
@@ -23,7 +24,7 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; shutdown: Check; redis?: Check };
+  checks: { database: Check; migrations: Check; circuit: Check; shutdown: Check; redis?: Check };
 }
 
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -34,6 +35,7 @@ export class ReadinessService {
     @inject(DATABASE_HEALTH) private readonly db: DatabaseHealth,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(LIFECYCLE) private readonly lifecycle: Pick<Lifecycle, 'shuttingDown'>,
+    @inject(DATABASE_CIRCUIT) private readonly circuit: { readonly state: CircuitStateName },
     @inject(REDIS_HEALTH) private readonly redis: OptionalHealth = NOT_CONFIGURED,
   ) {}
 
@@ -49,11 +51,16 @@ export class ReadinessService {
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
           })
         : { status: 'failing', detail: 'unknown while the database does not answer' };
+    // Read after the ping, which goes through the breaker: when a probe is due, the ping is that probe.
+    const circuit: Check =
+      this.circuit.state === 'closed'
+        ? { status: 'ok' }
+        : { status: 'failing', detail: 'database calls are paused after repeated failures until a probe succeeds' };
     const shutdown: Check = this.lifecycle.shuttingDown
       ? { status: 'failing', detail: 'the process is shutting down' }
       : { status: 'ok' };
-    const ready = [database, migrations, shutdown, redis].every((c) => !c || c.status === 'ok');
-    return { ready, checks: { database, migrations, shutdown, ...(redis ? { redis } : {}) } };
+    const ready = [database, migrations, circuit, shutdown, redis].every((c) => !c || c.status === 'ok');
+    return { ready, checks: { database, migrations, circuit, shutdown, ...(redis ? { redis } : {}) } };
   }
 
   /** The reason goes to the log; the answer says only what failed, never a host or driver message. */

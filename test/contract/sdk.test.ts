@@ -95,6 +95,7 @@ describe('system', () => {
       checks: {
         database: { status: 'ok' },
         migrations: { status: 'ok' },
+        circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
         // the suite's apps count in Redis when REDIS_URL is set
         ...(process.env.REDIS_URL ? { redis: { status: 'ok' } } : {}),

@@ -35,7 +35,12 @@ describe('probes', () => {
     const res = await request(t.app).get('/readyz').expect(200);
     expect(res.body).toEqual({
       status: 'ready',
-      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
+      checks: {
+        database: { status: 'ok' },
+        migrations: { status: 'ok' },
+        circuit: { status: 'ok' },
+        shutdown: { status: 'ok' },
+      },
     });
   });
 
@@ -46,6 +51,7 @@ describe('probes', () => {
       expect(problem.checks).toEqual({
         database: { status: 'ok' },
         migrations: { status: 'failing', detail: expect.any(String) },
+        circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
       });
       expect((await request(unmigrated.app).get('/healthz')).status).toBe(200);
@@ -62,6 +68,7 @@ describe('probes', () => {
       expect(problem.checks).toEqual({
         database: { status: 'failing', detail: expect.any(String) },
         migrations: { status: 'failing', detail: expect.any(String) },
+        circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
       });
       expect(res.text).not.toContain('127.0.0.1');

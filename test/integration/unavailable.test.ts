@@ -9,7 +9,8 @@ let offline: TestApp;
 beforeAll(async () => {
   offline = await startTestApp({
     databaseUrl: 'postgresql://nobody@127.0.0.1:1/none',
-    env: { DB_ACQUIRE_TIMEOUT_MS: '500' },
+    // A threshold above the number of calls: this file is about how each outage error is answered, not the breaker.
+    env: { DB_ACQUIRE_TIMEOUT_MS: '500', DB_BREAKER_THRESHOLD: '1000' },
   });
 });
 afterAll(() => offline.close());
@@ -68,5 +69,37 @@ describe('with the database unreachable', () => {
 
   it('/healthz stays 200: it touches nothing', async () => {
     expect((await request(offline.app).get('/healthz')).status).toBe(200);
+  });
+});
+
+describe('with the database unreachable, the circuit breaker', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      databaseUrl: 'postgresql://nobody@127.0.0.1:1/none',
+      env: { DB_ACQUIRE_TIMEOUT_MS: '500', DB_BREAKER_THRESHOLD: '2', DB_BREAKER_HALF_OPEN_MS: '3000' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('opens after the threshold: then calls fail at once, readiness says so, and metrics count it', async () => {
+    for (let i = 0; i < 2; i++) expectProblem(await request(t.app).post('/v1/users').send(userCreate()), 503);
+
+    const start = Date.now();
+    const res = await request(t.app).post('/v1/users').send(userCreate());
+    expect(Date.now() - start).toBeLessThan(200);
+    expectProblem(res, 503);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(2);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(3);
+
+    const ready = expectProblem(await request(t.app).get('/readyz'), 503);
+    expect(ready.checks).toMatchObject({ circuit: { status: 'failing', detail: expect.stringMatching(/paused/) } });
+
+    const metrics = (await request(t.app).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^gatehouse_db_circuit_state 2$/m);
+    expect(metrics).toMatch(/^gatehouse_db_circuit_openings_total 1$/m);
+    expect(t.logs.entries).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/circuit opened/) }),
+    );
   });
 });

@@ -50,6 +50,10 @@ describe('loadConfig', () => {
       DB_ACQUIRE_TIMEOUT_MS: '1000',
       DB_IDLE_TIMEOUT_MS: '5000',
       DB_STATEMENT_TIMEOUT_MS: '2000',
+      DB_QUERY_TIMEOUT_MS: '3000',
+      DB_BREAKER_THRESHOLD: '3',
+      DB_BREAKER_HALF_OPEN_MS: '500',
+      DB_BREAKER_MAX_HALF_OPEN_MS: '4000',
       DB_CONNECT_RETRIES: '3',
       DB_CONNECT_BACKOFF_MS: '100',
       METRICS_TOKEN: 'a-metrics-scrape-token',
@@ -77,6 +81,8 @@ describe('loadConfig', () => {
         acquireTimeoutMs: 1000,
         idleTimeoutMs: 5000,
         statementTimeoutMs: 2000,
+        queryTimeoutMs: 3000,
+        breaker: { threshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 4000 },
         connectRetries: 3,
         connectBackoffMs: 100,
       },
@@ -170,6 +176,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ADMIN_EMAIL: 'a@example.com' })).toThrow(/ADMIN_EMAIL, ADMIN_PASSWORD/);
     expect(() => loadConfig({ ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' })).toThrow(
       /ADMIN_PASSWORD: must be 12-128/,
+    );
+  });
+
+  it('refuses a client query timeout that does not exceed the statement timeout (unless that is off)', () => {
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '5000' })).toThrow(
+      /DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '500' })).not.toThrow();
+  });
+
+  it('refuses a first breaker probe delay above its maximum', () => {
+    expect(() => loadConfig({ DB_BREAKER_HALF_OPEN_MS: '6000', DB_BREAKER_MAX_HALF_OPEN_MS: '5000' })).toThrow(
+      /DB_BREAKER_HALF_OPEN_MS: must not exceed DB_BREAKER_MAX_HALF_OPEN_MS/,
     );
   });
 

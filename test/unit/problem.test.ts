@@ -1,5 +1,6 @@
 import { AppError, ConflictError, STATUS } from '../../src/core/errors';
-import { toAppError } from '../../src/api/middleware/problem';
+import { isUnavailable, toAppError } from '../../src/api/middleware/problem';
+import { CircuitOpenError } from '../../src/core/breaker';
 
 describe('toAppError', () => {
   it('keeps domain errors as they are', () => {
@@ -31,6 +32,34 @@ describe('toAppError', () => {
     const notAllowed = toAppError({ status: 405, errors: [], headers: { Allow: 'GET' } });
     expect(notAllowed.code).toBe('method_not_allowed');
     expect(notAllowed.options.headers).toEqual({ Allow: 'GET' });
+  });
+
+  it.each([
+    'connect ECONNREFUSED 10.0.0.5:5432',
+    'Connection terminated unexpectedly',
+    'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
+    'select "s0"."id" from "sessions" as "s0" limit 1 - Query read timeout',
+    'timeout expired',
+  ])('counts "%s", however MikroORM wrapped it, as the database being unavailable', (message) => {
+    const wrapped = Object.assign(new Error(message), { name: 'DriverException' });
+    expect(isUnavailable(wrapped)).toBe(true);
+    expect(toAppError(wrapped).options.headers).toEqual({ 'Retry-After': '2' });
+  });
+
+  it('does not count other database errors, nor a statement merely mentioning a timeout', () => {
+    expect(isUnavailable(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+    expect(isUnavailable(new Error("select 'timeout expired' - syntax error"))).toBe(false);
+  });
+
+  it('answers an open circuit with 503 and Retry-After until its next probe, also once MikroORM wrapped it', () => {
+    const open = new CircuitOpenError(4);
+    // As DriverException does: every own property copied, then its own name.
+    const wrapped = Object.assign(new Error(open.message), { ...open, name: 'DriverException' });
+    for (const error of [open, wrapped]) {
+      const mapped = toAppError(error);
+      expect(mapped.code).toBe('unavailable');
+      expect(mapped.options.headers).toEqual({ 'Retry-After': '4' });
+    }
   });
 
   it('turns anything else into a generic internal error that keeps the cause for the log', () => {

@@ -1,3 +1,4 @@
+import type { CircuitStateName } from '../../src/core/breaker';
 import { createLogger } from '../../src/core/logging';
 import { Lifecycle } from '../../src/core/lifecycle';
 import { ReadinessService, type DatabaseHealth, type OptionalHealth } from '../../src/services/readiness.service';
@@ -7,8 +8,9 @@ function setup(db: Partial<jest.Mocked<DatabaseHealth>>, redis?: OptionalHealth)
   const logs = new MemoryTransport();
   const health: jest.Mocked<DatabaseHealth> = { ping: jest.fn(), pendingMigrations: jest.fn(), ...db };
   const lifecycle = new Lifecycle();
-  const service = new ReadinessService(health, createLogger('debug', [logs]), lifecycle, redis);
-  return { service, health, logs, lifecycle };
+  const circuit: { state: CircuitStateName } = { state: 'closed' };
+  const service = new ReadinessService(health, createLogger('debug', [logs]), lifecycle, circuit, redis);
+  return { service, health, logs, lifecycle, circuit };
 }
 
 describe('ReadinessService', () => {
@@ -19,7 +21,26 @@ describe('ReadinessService', () => {
     });
     expect(await service.check()).toEqual({
       ready: true,
-      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, shutdown: { status: 'ok' } },
+      checks: {
+        database: { status: 'ok' },
+        migrations: { status: 'ok' },
+        circuit: { status: 'ok' },
+        shutdown: { status: 'ok' },
+      },
+    });
+  });
+
+  it.each(['open', 'half_open'] as const)('is not ready while the database circuit is %s', async (state) => {
+    const { service, circuit } = setup({
+      ping: jest.fn(async (_timeoutMs: number) => {}),
+      pendingMigrations: jest.fn(async () => []),
+    });
+    circuit.state = state;
+    const result = await service.check();
+    expect(result.ready).toBe(false);
+    expect(result.checks.circuit).toEqual({
+      status: 'failing',
+      detail: 'database calls are paused after repeated failures until a probe succeeds',
     });
   });
 

@@ -19,7 +19,12 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: 'unavailable',
 };
 
-/** The database (or the way to it) is down or saturated: worth a retry, not a 500. */
+/**
+ * The database (or the way to it) is down or saturated: worth a retry, not a 500.
+ * Matched by message where there is no code: node-postgres's timeouts ("Query read
+ * timeout", "timeout expired"), and knex's acquire timeout once MikroORM has wrapped
+ * it in a DriverException (which keeps the message, not the name).
+ */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -34,8 +39,12 @@ const UNAVAILABLE_CODES = new Set([
   '08001',
   '08003',
   '08006', // connection exceptions
+  'ECIRCUITOPEN', // CircuitOpenError: the breaker did not even try
 ]);
 const UNAVAILABLE_NAMES = new Set(['KnexTimeoutError', 'ConnectionException']);
+// knex puts a failed query's SQL and " - " before the driver's message.
+const UNAVAILABLE_MESSAGE =
+  /(^| - )(connect ECONNREFUSED|Connection terminated|(Knex: )?Timeout acquiring a connection|Query read timeout|timeout expired$)/;
 export const RETRY_AFTER_S = '2';
 
 export function isUnavailable(err: unknown): boolean {
@@ -43,7 +52,7 @@ export function isUnavailable(err: unknown): boolean {
   return (
     UNAVAILABLE_NAMES.has(e.name ?? '') ||
     UNAVAILABLE_CODES.has(e.code ?? '') ||
-    /^(connect ECONNREFUSED|Connection terminated|Timeout acquiring a connection)/.test(e.message ?? '')
+    UNAVAILABLE_MESSAGE.test(e.message ?? '')
   );
 }
 
@@ -61,7 +70,10 @@ interface HttpishError {
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isUnavailable(err)) {
-    return new AppError('unavailable', DETAILS.unavailable!, { headers: { 'Retry-After': RETRY_AFTER_S }, cause: err });
+    // An open circuit breaker knows when it will next try the database; otherwise a short guess.
+    const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS;
+    const retryAfter = typeof retryAfterS === 'number' ? String(retryAfterS) : RETRY_AFTER_S;
+    return new AppError('unavailable', DETAILS.unavailable!, { headers: { 'Retry-After': retryAfter }, cause: err });
   }
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;

@@ -40,6 +40,12 @@ export interface Checks {
      */
     migrations: Check;
     /**
+     * Failing while the database circuit breaker is open or probing, after repeated database failures.
+     * @type {Check}
+     * @memberof Checks
+     */
+    circuit?: Check;
+    /**
      * Failing once the process is shutting down (SIGTERM); traffic should go elsewhere.
      * @type {Check}
      * @memberof Checks
@@ -74,6 +80,7 @@ export function ChecksFromJSONTyped(json: any, ignoreDiscriminator: boolean): Ch
         
         'database': CheckFromJSON(json['database']),
         'migrations': CheckFromJSON(json['migrations']),
+        'circuit': json['circuit'] == null ? undefined : CheckFromJSON(json['circuit']),
         'shutdown': json['shutdown'] == null ? undefined : CheckFromJSON(json['shutdown']),
         'redis': json['redis'] == null ? undefined : CheckFromJSON(json['redis']),
     };
@@ -92,6 +99,7 @@ export function ChecksToJSONTyped(value?: Checks | null, ignoreDiscriminator: bo
         
         'database': CheckToJSON(value['database']),
         'migrations': CheckToJSON(value['migrations']),
+        'circuit': CheckToJSON(value['circuit']),
         'shutdown': CheckToJSON(value['shutdown']),
         'redis': CheckToJSON(value['redis']),
     };
