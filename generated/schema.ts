@@ -43,7 +43,7 @@ export interface paths {
          *     inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR`
          *     attempts in a row without success, the account answers 429 until the
          *     hour that began with the first failure is up; a client address that
-         *     logged in to it in the last 30 days is held only to its own count.
+         *     logged in to it in the last 20 days is held only to its own count.
          *     Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well.
          */
         post: operations["createToken"];

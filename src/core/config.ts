@@ -25,7 +25,9 @@ const quota = (fallback: string) =>
       return points
         ? { points: Number(points), durationS: Number(count) * UNIT_S[unit as keyof typeof UNIT_S] }
         : undefined;
-    });
+    })
+    // counters in memory expire by setTimeout, which cannot wait past 24.8 days; a day is plenty
+    .refine((q) => !q || q.durationS <= 86_400, { error: 'the window must be at most 24h' });
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),

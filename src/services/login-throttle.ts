@@ -12,7 +12,8 @@ export interface LoginThrottle {
 }
 
 const HOUR_S = 3_600;
-const KNOWN_CLIENT_S = 30 * 86_400;
+/** Under 24.8 days: the in-memory store expires keys with setTimeout, which cannot wait longer. */
+const KNOWN_CLIENT_S = 20 * 86_400;
 
 /**
  * At most `limit` attempts in a row without a success per account per hour,
@@ -20,7 +21,7 @@ const KNOWN_CLIENT_S = 30 * 86_400;
  * past the count. A block ends when the hour that began with the first failure
  * is up; attempts while blocked do not prolong it. So that an attacker cannot
  * keep a victim out by failing on purpose, a client address that logged in to
- * the account in the last 30 days is held only to its own count, not the
+ * the account in the last 20 days is held only to its own count, not the
  * account's. Keys are digests: a login name is sometimes a mistyped password.
  */
 export class CountingLoginThrottle implements LoginThrottle {

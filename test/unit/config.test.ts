@@ -123,6 +123,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_PER_IP: quota })).toThrow(/RATE_LIMIT_PER_IP: must be <requests>\/<window>/);
   });
 
+  it('refuses a rate-limit window over a day', () => {
+    expect(() => loadConfig({ RATE_LIMIT_SIGNUP_PER_IP: '10/25h' })).toThrow(/RATE_LIMIT_SIGNUP_PER_IP: the window/);
+    expect(loadConfig({ RATE_LIMIT_SIGNUP_PER_IP: '10/24h' }).rateLimits.signup).toEqual({
+      points: 10,
+      durationS: 86_400,
+    });
+  });
+
   it('refuses a REDIS_URL that is not redis:// without showing it', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://user:secret@cache' })).toThrow(/REDIS_URL: must be a redis/);
     expect(() => loadConfig({ REDIS_URL: 'http://user:secret@cache' })).not.toThrow(/secret/);

@@ -82,7 +82,7 @@ export class AuthApi extends runtime.BaseAPI {
     }
 
     /**
-     * Exchanges a username (or email) and password for an access token and a refresh token, opening a session. Wrong password, unknown user and inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR` attempts in a row without success, the account answers 429 until the hour that began with the first failure is up; a client address that logged in to it in the last 30 days is held only to its own count. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well. 
+     * Exchanges a username (or email) and password for an access token and a refresh token, opening a session. Wrong password, unknown user and inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR` attempts in a row without success, the account answers 429 until the hour that began with the first failure is up; a client address that logged in to it in the last 20 days is held only to its own count. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well. 
      * Log in
      */
     async createTokenRaw(requestParameters: CreateTokenRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<TokenResponse>> {
@@ -93,7 +93,7 @@ export class AuthApi extends runtime.BaseAPI {
     }
 
     /**
-     * Exchanges a username (or email) and password for an access token and a refresh token, opening a session. Wrong password, unknown user and inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR` attempts in a row without success, the account answers 429 until the hour that began with the first failure is up; a client address that logged in to it in the last 30 days is held only to its own count. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well. 
+     * Exchanges a username (or email) and password for an access token and a refresh token, opening a session. Wrong password, unknown user and inactive user get the same 401. After `LOGIN_FAILURES_PER_HOUR` attempts in a row without success, the account answers 429 until the hour that began with the first failure is up; a client address that logged in to it in the last 20 days is held only to its own count. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well. 
      * Log in
      */
     async createToken(requestParameters: CreateTokenRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<TokenResponse> {
