@@ -67,6 +67,19 @@ describe('with the database unreachable', () => {
     },
   );
 
+  it('logs each such request as one warning with the reason, not an error with a stack', () => {
+    const failed = offline.logs.entries.filter((e) => String(e.message).startsWith('request failed'));
+    expect(failed.length).toBeGreaterThanOrEqual(Object.keys(calls).length);
+    for (const entry of failed) {
+      expect(entry).toMatchObject({
+        level: 'warn',
+        message: 'request failed: unavailable',
+        reason: expect.any(String),
+      });
+      expect(JSON.stringify(entry)).not.toMatch(/\bat .*\.ts:\d+/);
+    }
+  });
+
   it('/healthz stays 200: it touches nothing', async () => {
     expect((await request(offline.app).get('/healthz')).status).toBe(200);
   });
