@@ -8,7 +8,7 @@ export function docsAssets(): RequestHandler {
   const dir = join(require.resolve('swagger-ui-dist/package.json'), '..');
   const router = express.Router();
   router.get('/init.js', (_req, res) => {
-    res.type('text/javascript').send(INIT_SCRIPT);
+    res.type('text/javascript').set('Cache-Control', 'public, max-age=300').send(INIT_SCRIPT);
   });
   router.use(express.static(dir, { index: false, fallthrough: true, maxAge: '1h' }));
   return router;

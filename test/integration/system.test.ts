@@ -84,23 +84,27 @@ describe('served API description', () => {
   it('GET /openapi.json is the bundled spec', async () => {
     const res = await request(t.app).get('/openapi.json').expect(200);
     expect(res.body).toEqual(spec);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
   });
 
   it('GET /openapi.yaml is the same document as YAML', async () => {
     const res = await request(t.app).get('/openapi.yaml').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/yaml/);
     expect(parse(res.text)).toEqual(spec);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
   });
 
   it('GET /docs is an HTML page whose assets are served here, not from a CDN', async () => {
     const res = await request(t.app).get('/docs').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
     const assets = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThanOrEqual(3);
     for (const asset of assets) {
       expect(asset.startsWith('/')).toBe(true);
       const served = await request(t.app).get(asset);
       expect({ asset, status: served.status }).toEqual({ asset, status: 200 });
+      expect(served.headers['cache-control']).toMatch(/^public, max-age=\d+/);
     }
   });
 });
