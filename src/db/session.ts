@@ -22,7 +22,12 @@ interface PgClient {
   readyForQuery: boolean;
 }
 
-export function ormOptions(url: string, db: Config['database']): Options<PostgreSqlDriver> {
+/**
+ * `logger` takes knex's own messages (e.g. "Connection Error: …" when the
+ * database drops a pooled connection), which would otherwise go to the console
+ * outside the JSON log.
+ */
+export function ormOptions(url: string, db: Config['database'], logger?: Logger): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl: url,
     entities: [UserSchema, SessionSchema, RefreshTokenSchema, SigningKeySchema],
@@ -56,6 +61,7 @@ export function ormOptions(url: string, db: Config['database']): Options<Postgre
         // every later query would queue behind it: such a connection is destroyed, not handed out again.
         validate: (conn: PgClient) => conn.readyForQuery,
       },
+      ...(logger ? { log: knexLog(logger) } : {}),
     },
     connect: false,
     allowGlobalContext: false,
@@ -64,8 +70,14 @@ export function ormOptions(url: string, db: Config['database']): Options<Postgre
   });
 }
 
-export function createOrm(url: string, db: Config['database']): Promise<Orm> {
-  return MikroORM.init(ormOptions(url, db));
+export function createOrm(url: string, db: Config['database'], logger?: Logger): Promise<Orm> {
+  return MikroORM.init(ormOptions(url, db, logger));
+}
+
+function knexLog(logger: Logger) {
+  const say = (level: 'warn' | 'error' | 'debug') => (message: unknown) =>
+    logger.log(level, 'database driver', { reason: String(message) });
+  return { warn: say('warn'), error: say('error'), deprecate: say('debug'), debug: say('debug') };
 }
 
 /** Waits for the database with exponential backoff, logging each try. */

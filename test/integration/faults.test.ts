@@ -188,6 +188,14 @@ const figures: Record<string, unknown>[] = [];
     } finally {
       await orm.close(true);
     }
+    // knex's own word of the dropped connections is in the JSON log, not loose on the console
+    expect(t.logs.entries).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'database driver',
+        reason: expect.stringMatching(/^Connection Error/),
+      }),
+    );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^gatehouse_db_circuit_state 0$/m);
     expect(Number(/^gatehouse_db_circuit_openings_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);

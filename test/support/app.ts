@@ -74,7 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const logs = new MemoryTransport();
   const logger = createLogger(config.logLevel, [logs]);
-  const database = new Database(await createOrm(options.databaseUrl ?? testDatabaseUrl(), config.database));
+  const database = new Database(await createOrm(options.databaseUrl ?? testDatabaseUrl(), config.database, logger));
   const secrets = deriveSecretKeys(config.auth.masterKey ?? Buffer.alloc(32));
   const redis = config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
   // Connected before the first request, so a test never meets the in-memory fallback by accident.
