@@ -63,7 +63,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   breaker.onStateChange(metrics.onCircuitState);
   routeThroughBreaker(deps.database.orm, breaker);
   c.register(DATABASE_CIRCUIT, { useValue: breaker });
-  c.register(AUDIT, { useValue: new LogAudit(deps.logger, [metrics.onAudit]) });
+
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
   c.register(REDIS_HEALTH, { useValue: deps.redis ? new RedisHealth(deps.redis) : NOT_CONFIGURED });
@@ -73,7 +73,9 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
     useValue: new CountingLoginThrottle(deps.config.rateLimits.loginFailuresPerHour, counters),
   });
   c.register(LIFECYCLE, { useValue: new Lifecycle() });
-  c.register(UNIT_OF_WORK, { useValue: new MikroOrmUnitOfWork(deps.database.orm) });
+  const uow = new MikroOrmUnitOfWork(deps.database.orm);
+  c.register(UNIT_OF_WORK, { useValue: uow });
+  c.register(AUDIT, { useValue: new LogAudit(deps.logger, uow, [metrics.onAudit]) });
   c.register(USER_REPOSITORY, { useValue: users });
   c.register(CREDENTIAL_REPOSITORY, { useValue: users });
   c.register(SESSION_REPOSITORY, { useValue: new MikroOrmSessionRepository(em) });

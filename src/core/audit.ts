@@ -1,4 +1,5 @@
 import type { Logger } from './logging';
+import type { UnitOfWork } from './unit-of-work';
 
 /** Security-relevant things that happened, one log line each. */
 export type AuditEventName =
@@ -33,14 +34,33 @@ export interface Audit {
   record(event: AuditEvent): void;
 }
 
+/**
+ * Events that report a change the request makes: written once it is
+ * committed, so the trail never shows a change that did not stick. The others
+ * report an attempt, refused or not, and are written at once (the request fails).
+ */
+const CHANGES: ReadonlySet<AuditEventName> = new Set([
+  'login.succeeded',
+  'session.revoked',
+  'password.changed',
+  'user.access_changed',
+  'user.deleted',
+]);
+
 /** Writes each event as one log line (the request id is added by the logger); then tells the listeners. */
 export class LogAudit implements Audit {
   constructor(
     private readonly logger: Logger,
+    private readonly uow: Pick<UnitOfWork, 'afterCommit'>,
     private readonly listeners: ((event: AuditEvent) => void)[] = [],
   ) {}
 
-  record({ event, actor, subject, ip, details }: AuditEvent): void {
+  record(event: AuditEvent): void {
+    if (CHANGES.has(event.event)) this.uow.afterCommit(() => this.write(event));
+    else this.write(event);
+  }
+
+  private write({ event, actor, subject, ip, details }: AuditEvent): void {
     const level = WARNINGS.has(event) ? 'warn' : 'info';
     this.logger.log(level, `audit ${event}`, {
       ...details,

@@ -8,6 +8,11 @@ export const UNIT_OF_WORK = Symbol('UnitOfWork');
 export interface UnitOfWork {
   scope<T>(next: () => T): T;
   commit(): Promise<void>;
+  /**
+   * Runs `then` once the current context commits, and never if it does not
+   * (the handler failed, or the commit did); at once outside any context.
+   */
+  afterCommit(then: () => void): void;
   /** A fresh context for `work`, committed if it resolves (start-up, jobs, CLI). */
   run<T>(work: () => Promise<T>): Promise<T>;
   /**

@@ -168,6 +168,9 @@ interface TarnPool {
 }
 
 export class MikroOrmUnitOfWork implements UnitOfWork {
+  /** Per request context (its entity manager): what waits for its commit. */
+  private readonly committed = new WeakMap<object, (() => void)[]>();
+
   constructor(private readonly orm: Orm) {}
 
   scope<T>(next: () => T): T {
@@ -180,6 +183,17 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
     } catch (error) {
       throw translate(error);
     }
+    const context = RequestContext.getEntityManager();
+    const due = context && this.committed.get(context);
+    if (!due) return;
+    this.committed.delete(context);
+    for (const then of due) then();
+  }
+
+  afterCommit(then: () => void): void {
+    const context = RequestContext.getEntityManager();
+    if (!context) return then();
+    this.committed.set(context, [...(this.committed.get(context) ?? []), then]);
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 import jwt from 'jsonwebtoken';
 import request, { type Response } from 'supertest';
+import { UNIT_OF_WORK } from '../../src/container.tokens';
+import type { UnitOfWork } from '../../src/core/unit-of-work';
 import { startTestApp, type TestApp } from '../support/app';
 import { handledSecrets, login, newAdmin, newUser, refresh, type LoggedIn } from '../support/auth';
 
@@ -145,6 +147,32 @@ describe('audit events', () => {
     expect(t.logs.entries.filter((e) => e.request_id === id && e.audit !== undefined)).toEqual([]);
   });
 
+  it('no login.succeeded when the login does not stick (the final commit fails)', async () => {
+    const user = await newUser(t.app);
+    // The database drops the connection just as the request's work is written.
+    const failing = await startTestApp({
+      override: (container) => {
+        const real = container.resolve<UnitOfWork>(UNIT_OF_WORK);
+        const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });
+        container.register(UNIT_OF_WORK, { useValue: { ...bound(real), commit: () => Promise.reject(lost) } });
+      },
+    });
+    try {
+      const res = await request(failing.app)
+        .post('/v1/auth/token')
+        .send({ username: user.input.username, password: user.input.password })
+        .expect(503);
+      const id = res.headers['x-request-id'];
+      // it failed at the commit, after the login itself succeeded
+      expect(failing.logs.entries).toContainEqual(
+        expect.objectContaining({ request_id: id, reason: 'Connection terminated unexpectedly' }),
+      );
+      expect(failing.logs.entries.filter((e) => e.request_id === id && e.audit !== undefined)).toEqual([]);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('user.deleted', async () => {
     const user = await newUser(t.app);
     const res = await request(t.app).delete(`/v1/users/${user.user.id}`).set('authorization', admin.bearer).expect(204);
@@ -155,3 +183,14 @@ describe('audit events', () => {
     });
   });
 });
+
+/** The unit of work's methods, bound, to build a variant from. */
+function bound(uow: UnitOfWork): UnitOfWork {
+  return {
+    scope: (next) => uow.scope(next),
+    commit: () => uow.commit(),
+    afterCommit: (then) => uow.afterCommit(then),
+    run: (work) => uow.run(work),
+    transaction: (work) => uow.transaction(work),
+  };
+}

@@ -80,3 +80,46 @@ describe('MikroOrmUnitOfWork', () => {
     expect(() => users.add(aUser(), 'hash')).toThrow(/global EntityManager/i);
   });
 });
+
+describe('MikroOrmUnitOfWork.afterCommit', () => {
+  it('runs what waits for the commit once it succeeds, and not before', async () => {
+    const ran: string[] = [];
+    await uow.run(async () => {
+      users.add(aUser(), 'hash');
+      uow.afterCommit(() => ran.push('after'));
+      ran.push('work done');
+    });
+    expect(ran).toEqual(['work done', 'after']);
+  });
+
+  it('never runs it when the commit fails', async () => {
+    const taken = aUser();
+    await uow.run(async () => users.add(taken, 'hash'));
+    const ran: string[] = [];
+    await expect(
+      uow.run(async () => {
+        users.add(aUser({ username: taken.username }), 'hash');
+        uow.afterCommit(() => ran.push('after'));
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(ran).toEqual([]);
+  });
+
+  it('never runs it when the work fails, nor in the next context', async () => {
+    const ran: string[] = [];
+    await expect(
+      uow.run(async () => {
+        uow.afterCommit(() => ran.push('failed run'));
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    await uow.run(async () => users.add(aUser(), 'hash'));
+    expect(ran).toEqual([]);
+  });
+
+  it('runs it at once outside any context', () => {
+    const ran: string[] = [];
+    uow.afterCommit(() => ran.push('now'));
+    expect(ran).toEqual(['now']);
+  });
+});

@@ -29,6 +29,7 @@ function strictMocks() {
   const uow: jest.Mocked<UnitOfWork> = {
     scope: jest.fn(),
     commit: jest.fn(),
+    afterCommit: jest.fn(),
     run: jest.fn(),
     transaction: jest.fn((work: () => Promise<unknown>) => work()) as jest.Mocked<UnitOfWork>['transaction'],
   };
