@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	migrations-check migrate migration build format sdk generator-jar contract-prism
+	migrations-check migrate migration build format sdk generator-jar contract-prism bench
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
@@ -15,6 +15,7 @@ help:
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
+	@echo "make bench     what the rate limits cost: req/s and latency with none, in memory, in Redis (ratios)"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
@@ -27,6 +28,9 @@ build: $(INSTALLED)
 
 run: build
 	node dist/src/main.js
+
+bench: build
+	npx tsx scripts/bench.ts
 
 test: $(INSTALLED)
 	npx jest $(JEST_ARGS)
