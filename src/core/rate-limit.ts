@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config, Quota } from './config';
@@ -110,4 +111,26 @@ export function tooManyRequests(usage: Usage, detail: string): AppError {
   return new AppError('rate_limited', detail, {
     headers: { 'Retry-After': String(usage.resetS), ...rateLimitHeaders(usage) },
   });
+}
+
+/**
+ * The key a client is counted under: its address (as `TRUST_PROXY` lets
+ * express see it), IPv4-mapped IPv6 as IPv4, and IPv6 by its /64, which one
+ * subscriber usually holds whole.
+ */
+export function clientAddress(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail] = ip.split('%')[0]!.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const expanded =
+    tail === undefined
+      ? groups(head)
+      : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
+  return `${expanded
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }

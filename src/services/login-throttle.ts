@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Limiter, type CounterStore, type Usage } from '../core/rate-limit';
+import { clientAddress, Limiter, type CounterStore, type Usage } from '../core/rate-limit';
 
 export const LOGIN_THROTTLE = Symbol('LoginThrottle');
 
@@ -54,9 +54,10 @@ export class CountingLoginThrottle implements LoginThrottle {
   }
 }
 
-function digest(...parts: (string | undefined)[]): string {
+/** An account, or an account and a client (by the address it is counted under: IPv6 by its /64). */
+function digest(account: string, ip?: string): string {
   return createHash('sha256')
-    .update(parts.map((p) => p ?? '').join('\n'))
+    .update(ip === undefined ? account : `${account}\n${clientAddress(ip)}`)
     .digest('base64url')
     .slice(0, 32);
 }

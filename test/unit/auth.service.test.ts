@@ -152,6 +152,15 @@ describe('AuthService.login brute-force cap', () => {
     for (let i = 0; i < LOGIN_LIMIT; i++) await login('wrong', owner);
     expect(await login('right', owner)).toMatchObject({ code: 'rate_limited' });
   });
+
+  it('knows an IPv6 client by its /64, as its addresses rotate', async () => {
+    const { login } = account();
+    const from = (ip: string) => ({ userAgent: 'x', ip });
+    expect(await login('right', from('2001:db8:1:2::10'))).toMatchObject({ accessToken: 'access' });
+    for (let i = 0; i < LOGIN_LIMIT; i++) await login('wrong', attacker);
+    expect(await login('right', from('2001:db8:1:3::10'))).toMatchObject({ code: 'rate_limited' });
+    expect(await login('right', from('2001:db8:1:2:aaaa::beef'))).toMatchObject({ accessToken: 'access' });
+  });
 });
 
 describe('AuthService.refresh', () => {

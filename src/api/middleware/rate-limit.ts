@@ -1,6 +1,12 @@
-import { isIPv6 } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimitHeaders, tooManyRequests, type Limiter, type RateLimits, type Usage } from '../../core/rate-limit';
+import {
+  clientAddress,
+  rateLimitHeaders,
+  tooManyRequests,
+  type Limiter,
+  type RateLimits,
+  type Usage,
+} from '../../core/rate-limit';
 
 /** Probes and the metrics scrape are never limited: whoever runs the service must always get an answer. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
@@ -52,28 +58,6 @@ async function count(limiter: Limiter, req: Request, res: Response, detail: stri
     res.locals.rateLimit = usage;
     res.set(rateLimitHeaders(usage));
   }
-}
-
-/**
- * The key a client is counted under: its address (as `TRUST_PROXY` lets
- * express see it), IPv4-mapped IPv6 as IPv4, and IPv6 by its /64, which one
- * subscriber usually holds whole.
- */
-export function clientAddress(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped?.[1]) return mapped[1];
-  if (!isIPv6(ip)) return ip;
-  const [head = '', tail] = ip.split('%')[0]!.split('::');
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const expanded =
-    tail === undefined
-      ? groups(head)
-      : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
-  return `${expanded
-    .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
 }
 
 function rateLimitNames(spec: { paths?: object }): string[] {
