@@ -16,17 +16,12 @@ import type { Config } from '../core/config';
 import { AppError, NotFoundError } from '../core/errors';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
-import type { Principal, Session, TokenPair } from '../models/domain/session';
+import type { ClientInfo, Principal, Session, TokenPair } from '../models/domain/session';
 import type { Role } from '../models/domain/user';
 import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository } from '../repositories/user.repository';
 import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
 import { TokenService } from './token.service';
-
-export interface ClientInfo {
-  userAgent: string | undefined;
-  ip: string | undefined;
-}
 
 const BAD_CREDENTIALS = 'The username or password is incorrect.';
 const BAD_REFRESH = 'The refresh token is invalid or expired.';

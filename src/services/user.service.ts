@@ -16,8 +16,7 @@ import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../cor
 import type { Logger } from '../core/logging';
 import type { PasswordHasher } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
-import type { ClientInfo } from './auth.service';
-import type { Principal } from '../models/domain/session';
+import type { ClientInfo, Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';

@@ -7,6 +7,12 @@ export interface Principal {
   roles: Role[];
 }
 
+/** Where a request came from, as far as the server can tell (kept with sessions and audit events). */
+export interface ClientInfo {
+  userAgent: string | undefined;
+  ip: string | undefined;
+}
+
 export interface Session {
   id: string;
   userId: string;
