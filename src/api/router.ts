@@ -14,11 +14,11 @@ import { requestCtx, type RequestCtx } from './dependencies';
 export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow: UnitOfWork): Router {
   const router = Router();
   bindOperations(handlers, (op, invoke) => {
-    const secured = op.security.length > 0 && op.security.every((alternative) => alternative.length > 0);
     router[op.method](op.route, async (req, res) => {
       res.locals.operationId = op.operationId;
       if (req.authUnavailable) throw req.authUnavailable;
-      if (secured && !req.principal) throw new AppError('unauthenticated', 'A valid bearer access token is required.');
+      if (op.secured && !req.principal)
+        throw new AppError('unauthenticated', 'A valid bearer access token is required.');
       const result = await invoke(req, requestCtx(req));
       await uow.commit();
       send(res, op, result);
