@@ -21,6 +21,8 @@ export interface OperationMeta {
   readonly secured: boolean;
   /** Permissions the caller must hold (x-permissions). */
   readonly permissions: readonly string[];
+  /** The stricter rate limit the operation names (x-rate-limit), if any. */
+  readonly rateLimit: string | null;
   /** Documented success statuses and the media type of each (null: no body). */
   readonly responses: { readonly [status: number]: string | null };
 }
@@ -35,6 +37,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 204: null },
   },
   createToken: {
@@ -46,6 +49,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: 'token',
     responses: { 200: 'application/json' },
   },
   createUser: {
@@ -57,6 +61,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: 'signup',
     responses: { 201: 'application/json' },
   },
   deleteUser: {
@@ -68,6 +73,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: ['users:write'],
+    rateLimit: null,
     responses: { 204: null },
   },
   getDocs: {
@@ -79,6 +85,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'text/html' },
   },
   getHealth: {
@@ -90,6 +97,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   getJwks: {
@@ -101,6 +109,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   getMe: {
@@ -112,6 +121,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json', 304: null },
   },
   getMetrics: {
@@ -123,6 +133,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'text/plain; version=0.0.4' },
   },
   getOpenApiJson: {
@@ -134,6 +145,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   getOpenApiYaml: {
@@ -145,6 +157,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/yaml' },
   },
   getReadiness: {
@@ -156,6 +169,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   getUser: {
@@ -167,6 +181,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: ['users:read'],
+    rateLimit: null,
     responses: { 200: 'application/json', 304: null },
   },
   listMySessions: {
@@ -178,6 +193,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   listUsers: {
@@ -189,6 +205,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: ['users:read'],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   logout: {
@@ -200,6 +217,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 204: null },
   },
   refreshToken: {
@@ -211,6 +229,7 @@ export const operations = {
     security: [],
     secured: false,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   revokeMySession: {
@@ -222,6 +241,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 204: null },
   },
   updateMe: {
@@ -233,6 +253,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: [],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
   updateUser: {
@@ -244,6 +265,7 @@ export const operations = {
     security: [['bearerAuth']],
     secured: true,
     permissions: ['users:write'],
+    rateLimit: null,
     responses: { 200: 'application/json' },
   },
 } as const satisfies Record<OperationId, OperationMeta>;

@@ -57,7 +57,7 @@ export function createApp(container: DependencyContainer): Express {
       ignoreUndocumented: false,
     }),
   );
-  app.use(limitPerOperation(limits, apiSpec, metrics.onRateLimited));
+  app.use(limitPerOperation(limits, metrics.onRateLimited));
   app.use(
     operationsRouter(
       {

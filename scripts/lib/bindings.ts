@@ -30,6 +30,7 @@ interface Operation {
   requestBody?: { required?: boolean; content: MediaMap };
   responses: Record<string, Response>;
   'x-permissions'?: string[];
+  'x-rate-limit'?: string;
 }
 export interface OpenApiDocument {
   security?: Record<string, string[]>[];
@@ -44,6 +45,7 @@ interface Op {
   route: string;
   security: string[][];
   permissions: string[];
+  rateLimit: string | null;
   pathParams: string[];
   queryParams: string[];
   body: { mediaType: string; required: boolean } | null;
@@ -86,6 +88,7 @@ function collect(spec: OpenApiDocument): Op[] {
         route: path.replace(/\{([^}]+)\}/g, ':$1'),
         security: (op.security ?? spec.security ?? []).map((requirement) => Object.keys(requirement).sort()),
         permissions: op['x-permissions'] ?? [],
+        rateLimit: op['x-rate-limit'] ?? null,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: params.filter((p) => p.in === 'query').map((p) => p.name),
         body: bodyMedia[0] ? { mediaType: bodyMedia[0], required: op.requestBody?.required === true } : null,
@@ -155,6 +158,7 @@ function meta(op: Op): string {
     `    security: [${op.security.map((alt) => `[${alt.map(q).join(', ')}]`).join(', ')}],`,
     `    secured: ${secured(op)},`,
     `    permissions: [${op.permissions.map(q).join(', ')}],`,
+    `    rateLimit: ${op.rateLimit === null ? 'null' : q(op.rateLimit)},`,
     `    responses: { ${responses} },`,
     `  },`,
   ].join('\n');
@@ -199,6 +203,8 @@ export function renderOperations(spec: OpenApiDocument): string {
     '  readonly secured: boolean;',
     '  /** Permissions the caller must hold (x-permissions). */',
     '  readonly permissions: readonly string[];',
+    '  /** The stricter rate limit the operation names (x-rate-limit), if any. */',
+    '  readonly rateLimit: string | null;',
     '  /** Documented success statuses and the media type of each (null: no body). */',
     '  readonly responses: { readonly [status: number]: string | null };',
     '}',

@@ -2,14 +2,14 @@ import Redis from 'ioredis';
 import { withTimeout } from './time';
 import type { Logger } from './logging';
 
+const HEARTBEAT_MS = 2_000;
+
 /**
  * The shared counters' store. Commands fail at once while Redis is away (no
  * offline queue), or after half a second while it stalls, and the counters
  * fall back to memory; the client keeps reconnecting with backoff, and
  * readiness reports it meanwhile.
  */
-const HEARTBEAT_MS = 2_000;
-
 export function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,

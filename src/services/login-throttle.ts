@@ -36,20 +36,19 @@ export class CountingLoginThrottle implements LoginThrottle {
   }
 
   async attempt(account: string, ip: string | undefined): Promise<Usage | undefined> {
-    const [all, fromClient] = await Promise.all([
-      this.perAccount.hit(digest(account)),
-      this.perClient.hit(digest(account, ip)),
-    ]);
+    const pair = digest(account, ip);
+    const [all, fromClient] = await Promise.all([this.perAccount.hit(digest(account)), this.perClient.hit(pair)]);
     if (fromClient.exceeded) return fromClient;
-    if (all.exceeded && !(await this.knownClients.remembers(digest(account, ip)))) return all;
+    if (all.exceeded && !(await this.knownClients.remembers(pair))) return all;
     return undefined;
   }
 
   async succeeded(account: string, ip: string | undefined): Promise<void> {
+    const pair = digest(account, ip);
     await Promise.all([
       this.perAccount.reset(digest(account)),
-      this.perClient.reset(digest(account, ip)),
-      this.knownClients.remember(digest(account, ip)),
+      this.perClient.reset(pair),
+      this.knownClients.remember(pair),
     ]);
   }
 }

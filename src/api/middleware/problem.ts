@@ -125,12 +125,11 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toAppError(err);
     const { status, title } = STATUS[error.code];
+    const cause = error.options.cause ?? error;
     if (error.code === 'unavailable') {
       // Expected while a dependency is down, once per request: a line each, not a stack trace each.
-      const cause = error.options.cause ?? error;
       logger.warn('request failed: unavailable', { request_id: req.id, reason: (cause as Error).message });
     } else if (status >= 500) {
-      const cause = error.options.cause ?? error;
       logger.error('request failed', { request_id: req.id, error: describe(cause) });
     }
     if (res.headersSent) {

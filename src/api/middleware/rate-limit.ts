@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { operations } from '../../../generated/operations';
 import {
   clientAddress,
   rateLimitHeaders,
@@ -28,14 +29,18 @@ export function limitPerAddress(limits: RateLimits, onLimited: OnLimited): Reque
  * after the validator has matched the operation; every name the spec uses
  * must be one RateLimits knows, or the app does not start.
  */
-export function limitPerOperation(limits: RateLimits, spec: { paths?: object }, onLimited: OnLimited): RequestHandler {
-  for (const name of rateLimitNames(spec)) {
-    if (!limits.named.has(name)) throw new Error(`the spec names an unknown rate limit: x-rate-limit: ${name}`);
+export function limitPerOperation(limits: RateLimits, onLimited: OnLimited): RequestHandler {
+  const byOperation = new Map<string, Limiter | undefined>();
+  for (const op of Object.values(operations)) {
+    if (op.rateLimit === null) continue;
+    if (!limits.named.has(op.rateLimit)) {
+      throw new Error(`${op.operationId} names an unknown rate limit: x-rate-limit: ${op.rateLimit}`);
+    }
+    byOperation.set(op.operationId, limits.named.get(op.rateLimit));
   }
   return async (req, res, next) => {
-    const { openapi } = req as { openapi?: { schema?: { 'x-rate-limit'?: string } } };
-    const name = openapi?.schema?.['x-rate-limit'];
-    const limiter = name === undefined ? undefined : limits.named.get(name);
+    const { openapi } = req as { openapi?: { schema?: { operationId?: string } } };
+    const limiter = byOperation.get(openapi?.schema?.operationId ?? '');
     if (limiter) {
       await count(limiter, req, res, 'Too many requests of this kind from this address; retry later.', onLimited);
     }
@@ -58,13 +63,4 @@ async function count(limiter: Limiter, req: Request, res: Response, detail: stri
     res.locals.rateLimit = usage;
     res.set(rateLimitHeaders(usage));
   }
-}
-
-function rateLimitNames(spec: { paths?: object }): string[] {
-  return Object.values(spec.paths ?? {}).flatMap((item: Record<string, unknown>) =>
-    Object.values(item).flatMap((op) => {
-      const name = (op as { 'x-rate-limit'?: unknown } | null)?.['x-rate-limit'];
-      return typeof name === 'string' ? [name] : [];
-    }),
-  );
 }
