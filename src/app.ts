@@ -10,6 +10,7 @@ import { recordMetrics, requireMetricsToken } from './api/middleware/metrics';
 import { notFound, problemHandler } from './api/middleware/problem';
 import { limitPerAddress, limitPerOperation } from './api/middleware/rate-limit';
 import { requestId } from './api/middleware/request-id';
+import { cacheRouteRegexps } from './api/route-regexp-cache';
 import { operationsRouter } from './api/router';
 import { AuthRoutes } from './api/routes/auth.routes';
 import { SystemRoutes } from './api/routes/system.routes';
@@ -43,9 +44,9 @@ export function createApp(container: DependencyContainer): Express {
   const limits = container.resolve(RateLimits);
   app.use(limitPerAddress(limits, metrics.onRateLimited));
   app.use(DOCS_ASSETS_PATH, docsAssets());
-  app.use((_req, _res, next) => uow.scope(next));
   app.use(authenticate(container.resolve(TokenService), container.resolve(AuthService)));
   app.get('/metrics', requireMetricsToken(config.metrics.token));
+  cacheRouteRegexps();
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({

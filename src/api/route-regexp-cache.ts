@@ -1,0 +1,33 @@
+import * as pathToRegexpModule from 'path-to-regexp';
+
+type PathToRegexp = typeof pathToRegexpModule.pathToRegexp;
+
+/** Far more than the spec's routes; a bound all the same, since any caller of the module shares it. */
+const MAX_ENTRIES = 1_000;
+
+/**
+ * express-openapi-validator 5.6 finds a request's operation by compiling
+ * every route of the spec with path-to-regexp, on every request (its
+ * `lookupRoute`): about a third of what a request to `/healthz` cost. The
+ * compiled form depends only on the route and the options, and the regexps
+ * are not global (exec keeps no state), so the module's `pathToRegexp` is
+ * memoised once at start-up. The validator looks the function up on the
+ * module at each call, so it sees the memoised one; nothing else changes.
+ */
+export function cacheRouteRegexps(): void {
+  const module = pathToRegexpModule as { pathToRegexp: PathToRegexp & { memoised?: true } };
+  const compile = module.pathToRegexp;
+  if (compile.memoised) return;
+  const cache = new Map<string, ReturnType<PathToRegexp>>();
+  const memoised: PathToRegexp = (path, options) => {
+    if (typeof path !== 'string') return compile(path, options);
+    const key = `${path}\u0000${options ? JSON.stringify(options) : ''}`;
+    let compiled = cache.get(key);
+    if (!compiled) {
+      compiled = compile(path, options);
+      if (cache.size < MAX_ENTRIES) cache.set(key, compiled);
+    }
+    return compiled;
+  };
+  module.pathToRegexp = Object.assign(memoised, { memoised: true as const });
+}
