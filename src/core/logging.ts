@@ -1,15 +1,12 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import winston, { type Logger } from 'winston';
 import type Transport from 'winston-transport';
 import type { Config } from './config';
+import { scope } from './scope';
 
 export type { Logger };
 
-/** Per-request values every log line carries; set by the request-id middleware. */
-export const logContext = new AsyncLocalStorage<{ requestId: string }>();
-
 const withRequestId = winston.format((info) => {
-  const requestId = logContext.getStore()?.requestId;
+  const requestId = scope.getStore()?.requestId;
   if (requestId && info.request_id === undefined) info.request_id = requestId;
   return info;
 });

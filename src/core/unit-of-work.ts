@@ -1,12 +1,12 @@
 export const UNIT_OF_WORK = Symbol('UnitOfWork');
 
 /**
- * One request, one unit of work: `scope` gives the rest of the request a fresh
- * persistence context; what repositories stage in it is written by `commit`,
- * which the router calls only when the handler succeeded.
+ * One request, one unit of work: each request's scope (opened by the
+ * request-id middleware) has a persistence context of its own; what
+ * repositories stage in it is written by `commit`, which the router calls only
+ * when the handler succeeded.
  */
 export interface UnitOfWork {
-  scope<T>(next: () => T): T;
   commit(): Promise<void>;
   /**
    * Runs `then` once the current context commits, and never if it does not

@@ -1,11 +1,12 @@
-import { MikroORM, RequestContext, UniqueConstraintViolationException, type Options } from '@mikro-orm/core';
+import { MikroORM, UniqueConstraintViolationException, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { PostgreSqlDriver, defineConfig } from '@mikro-orm/postgresql';
+import { PostgreSqlDriver, defineConfig, type EntityManager } from '@mikro-orm/postgresql';
 import type { DatabaseBreaker } from '../core/breaker';
 import type { Config } from '../core/config';
 import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { PoolStats } from '../core/metrics';
+import { scope } from '../core/scope';
 import { withTimeout } from '../core/time';
 import type { UnitOfWork } from '../core/unit-of-work';
 import { RefreshTokenSchema } from './entities/refresh-token.entity';
@@ -70,8 +71,37 @@ export function ormOptions(url: string, db: Config['database'], logger?: Logger)
   });
 }
 
-export function createOrm(url: string, db: Config['database'], logger?: Logger): Promise<Orm> {
-  return MikroORM.init(ormOptions(url, db, logger));
+export async function createOrm(url: string, db: Config['database'], logger?: Logger): Promise<Orm> {
+  const orm = await MikroORM.init(ormOptions(url, db, logger));
+  // The entity manager of the current scope (see MikroOrmUnitOfWork) instead of MikroORM's RequestContext,
+  // which would be a second AsyncLocalStorage; outside any scope, the global one, which refuses to be used.
+  orm.config.set('context', () => unitOf(orm)?.em);
+  return orm;
+}
+
+/** True while a fork is being made: its constructor asks for the context that it is about to become. */
+let forking = false;
+
+/** The unit of work of the current scope, made on first use: a request that reads no entity never forks. */
+function unitOf(orm: Orm, create = true): ScopedUnit | undefined {
+  const current = scope.getStore();
+  if (!current) return undefined;
+  if (!current.unitOfWork && create && !forking) {
+    forking = true;
+    try {
+      const em = orm.em.fork({ useContext: true, disableContextResolution: true });
+      current.unitOfWork = { em, due: [] } satisfies ScopedUnit;
+    } finally {
+      forking = false;
+    }
+  }
+  return current.unitOfWork as ScopedUnit | undefined;
+}
+
+interface ScopedUnit {
+  em: EntityManager;
+  /** What waits for the commit. */
+  due: (() => void)[];
 }
 
 function knexLog(logger: Logger) {
@@ -167,37 +197,36 @@ interface TarnPool {
   numPendingAcquires(): number;
 }
 
+/**
+ * One unit of work per scope (a request, a job): its own entity manager,
+ * forked the first time something needs it, flushed by `commit`.
+ * Transactions are begun and committed on that entity manager itself rather
+ * than through `em.transactional`, whose AsyncLocalStorage would be a second one.
+ */
 export class MikroOrmUnitOfWork implements UnitOfWork {
-  /** Per request context (its entity manager): what waits for its commit. */
-  private readonly committed = new WeakMap<object, (() => void)[]>();
-
   constructor(private readonly orm: Orm) {}
 
-  scope<T>(next: () => T): T {
-    return RequestContext.create(this.orm.em, next);
-  }
-
   async commit(): Promise<void> {
+    const unit = unitOf(this.orm, false);
+    if (!unit) return;
     try {
-      await this.orm.em.flush();
+      await unit.em.flush();
     } catch (error) {
       throw translate(error);
     }
-    const context = RequestContext.getEntityManager();
-    const due = context && this.committed.get(context);
-    if (!due) return;
-    this.committed.delete(context);
+    const due = unit.due.splice(0);
     for (const then of due) then();
   }
 
   afterCommit(then: () => void): void {
-    const context = RequestContext.getEntityManager();
-    if (!context) return then();
-    this.committed.set(context, [...(this.committed.get(context) ?? []), then]);
+    const unit = unitOf(this.orm);
+    if (!unit) return then();
+    unit.due.push(then);
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {
-    return this.scope(async () => {
+    // A fresh unit of work, keeping the request id (if any) for the log.
+    return scope.run({ requestId: scope.getStore()?.requestId }, async () => {
       const result = await work();
       await this.commit();
       return result;
@@ -205,9 +234,19 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   }
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
+    const unit = unitOf(this.orm);
+    if (!unit) throw new Error('a transaction needs a unit of work (a request, or UnitOfWork.run)');
+    const { em } = unit;
+    if (em.isInTransaction()) return work();
+    await em.begin();
     try {
-      return await this.orm.em.transactional(() => work());
+      const result = await work();
+      await em.commit();
+      return result;
     } catch (error) {
+      // A failed COMMIT has ended the transaction already; rolling back is only for the connection's sake.
+      await em.rollback().catch(() => undefined);
+      em.resetTransactionContext();
       throw translate(error);
     }
   }

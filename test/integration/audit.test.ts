@@ -187,7 +187,6 @@ describe('audit events', () => {
 /** The unit of work's methods, bound, to build a variant from. */
 function bound(uow: UnitOfWork): UnitOfWork {
   return {
-    scope: (next) => uow.scope(next),
     commit: () => uow.commit(),
     afterCommit: (then) => uow.afterCommit(then),
     run: (work) => uow.run(work),

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { logContext } from '../../core/logging';
+import { scope } from '../../core/scope';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Takes a sane X-Request-Id or makes one, echoes it, and puts it in every log line of the request. */
+/**
+ * Takes a sane X-Request-Id or makes one and echoes it; opens the request's
+ * scope, which puts the id in every log line and holds its unit of work.
+ */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-request-id');
     req.id = given && SANE_ID.test(given) ? given : randomUUID();
     res.set('X-Request-Id', req.id);
-    logContext.run({ requestId: req.id }, next);
+    scope.run({ requestId: req.id }, next);
   };
 }
