@@ -28,6 +28,7 @@ import { Metrics } from './core/metrics';
 import { RateLimits } from './core/rate-limit';
 import { RedisHealth } from './core/redis';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
+import { PreparedStatements } from './db/prepared';
 import { MikroOrmUnitOfWork, routeThroughBreaker, type Database } from './db/session';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
 import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
@@ -51,7 +52,6 @@ export interface Infrastructure {
 /** The one composition root: every token the application resolves is registered here. */
 export function createContainer(deps: Infrastructure): DependencyContainer {
   const { em } = deps.database.orm;
-  const users = new MikroOrmUserRepository(em);
   const c = root.createChildContainer();
   c.register(CONFIG, { useValue: deps.config });
   c.register(LOGGER, { useValue: deps.logger });
@@ -62,6 +62,8 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   const breaker = new DatabaseBreaker(deps.config.database.breaker, isUnavailable, deps.logger);
   breaker.onStateChange(metrics.onCircuitState);
   routeThroughBreaker(deps.database.orm, breaker);
+  const sql = new PreparedStatements(deps.database.orm, (call) => breaker.execute(call));
+  const users = new MikroOrmUserRepository(em, sql);
   c.register(DATABASE_CIRCUIT, { useValue: breaker });
 
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
@@ -78,7 +80,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(AUDIT, { useValue: new LogAudit(deps.logger, uow, [metrics.onAudit]) });
   c.register(USER_REPOSITORY, { useValue: users });
   c.register(CREDENTIAL_REPOSITORY, { useValue: users });
-  c.register(SESSION_REPOSITORY, { useValue: new MikroOrmSessionRepository(em) });
+  c.register(SESSION_REPOSITORY, { useValue: new MikroOrmSessionRepository(em, sql) });
   c.register(REFRESH_TOKEN_REPOSITORY, { useValue: new MikroOrmRefreshTokenRepository(em) });
   c.register(SIGNING_KEY_REPOSITORY, { useValue: new MikroOrmSigningKeyRepository(em) });
   // Services keep state (key cache, dummy hash): one of each per container.

@@ -3,12 +3,24 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { RefreshTokenEntity } from '../db/entities/refresh-token.entity';
 import { SessionEntity } from '../db/entities/session.entity';
 import { UserEntity } from '../db/entities/user.entity';
+import type { PreparedStatements, Statement } from '../db/prepared';
 import type { Session } from '../models/domain/session';
-import type { Role } from '../models/domain/user';
+import type { User } from '../models/domain/user';
 import type { RefreshTokenRecord, RefreshTokenRepository, SessionRepository } from './session.repository';
+import { USER_COLUMNS, userFromRow, type UserRow } from './user.rows';
+
+/** Every authenticated request runs this: one primary-key lookup, joined to its owner. */
+const LIVE_OWNER: Statement = {
+  name: 'gatehouse_session_live_owner',
+  sql: `select ${USER_COLUMNS} from sessions s join users u on u.id = s.user_id
+    where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.is_active`,
+};
 
 export class MikroOrmSessionRepository implements SessionRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: PreparedStatements,
+  ) {}
 
   add(session: Session): void {
     const { userId, ...rest } = session;
@@ -22,13 +34,9 @@ export class MikroOrmSessionRepository implements SessionRepository {
     return entity && toSession(entity);
   }
 
-  async findLiveOwner(sessionId: string, now: Date): Promise<{ userId: string; roles: Role[] } | null> {
-    const row = await this.em.findOne(
-      SessionEntity,
-      { id: sessionId, revokedAt: null, expiresAt: { $gt: now }, user: { isActive: true } },
-      { fields: ['id', 'user.id', 'user.roles'], populate: ['user'], strategy: 'joined', disableIdentityMap: true },
-    );
-    return row && { userId: row.user.id, roles: [...row.user.roles] };
+  async findLiveOwner(sessionId: string, now: Date): Promise<User | null> {
+    const [row] = await this.sql.rows<UserRow>(LIVE_OWNER, [sessionId, now]);
+    return row ? userFromRow(row) : null;
   }
 
   async listLive(userId: string, now: Date): Promise<Session[]> {

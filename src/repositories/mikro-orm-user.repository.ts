@@ -1,15 +1,30 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserEntity } from '../db/entities/user.entity';
+import type { PreparedStatements, Statement } from '../db/prepared';
 import type { User } from '../models/domain/user';
 import type { CredentialRepository, UserChanges, UserListQuery, UserRepository } from './user.repository';
+import { USER_COLUMNS, userFromRow, type UserRow } from './user.rows';
+
+/**
+ * Every login runs this. `lower(...) = lower(?)` is the form the unique
+ * indexes are built on, so each side is an index lookup (ILIKE could use neither).
+ */
+const BY_LOGIN: Statement = {
+  name: 'gatehouse_user_by_login',
+  sql: `select ${USER_COLUMNS}, u.password_hash from users u
+    where lower(u.username) = lower(?) or lower(u.email) = lower(?) limit 1`,
+};
 
 /**
  * The EntityManager given here is the global one; inside a request or a
  * transaction it resolves to that context's fork.
  */
 export class MikroOrmUserRepository implements UserRepository, CredentialRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sql: PreparedStatements,
+  ) {}
 
   add(user: User, passwordHash: string): void {
     this.em.persist(this.em.create(UserEntity, { ...user, passwordHash }));
@@ -68,13 +83,8 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
   }
 
   async findByLogin(login: string): Promise<{ user: User; passwordHash: string } | null> {
-    const exact = escapeLike(login);
-    const entity = await this.em.findOne(
-      UserEntity,
-      { $or: [{ username: { $ilike: exact } }, { email: { $ilike: exact } }] },
-      { populate: ['passwordHash'] },
-    );
-    return entity && { user: toUser(entity), passwordHash: entity.passwordHash };
+    const [row] = await this.sql.rows<UserRow & { password_hash: string }>(BY_LOGIN, [login, login]);
+    return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
   }
 
   async getPasswordHash(userId: string): Promise<string | null> {

@@ -1,4 +1,4 @@
-import type { Role } from '../models/domain/user';
+import type { User } from '../models/domain/user';
 import type { Session } from '../models/domain/session';
 
 export const SESSION_REPOSITORY = Symbol('SessionRepository');
@@ -9,9 +9,9 @@ export interface SessionRepository {
   findById(id: string): Promise<Session | null>;
   /**
    * The authenticated request path's one lookup (by primary key, joined to
-   * the user): the owner's roles when the session is live and the owner active.
+   * the user): the owner when the session is live and the owner active.
    */
-  findLiveOwner(sessionId: string, now: Date): Promise<{ userId: string; roles: Role[] } | null>;
+  findLiveOwner(sessionId: string, now: Date): Promise<User | null>;
   /** Live sessions of a user, newest first. */
   listLive(userId: string, now: Date): Promise<Session[]>;
   touch(id: string, at: Date): Promise<void>;

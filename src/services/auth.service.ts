@@ -16,8 +16,7 @@ import type { Config } from '../core/config';
 import { AppError, NotFoundError } from '../core/errors';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
-import type { ClientInfo, Principal, Session, TokenPair } from '../models/domain/session';
-import type { Role } from '../models/domain/user';
+import type { ClientInfo, Principal, Session, TokenPair, TokenSubject } from '../models/domain/session';
 import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository } from '../repositories/user.repository';
 import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
@@ -29,7 +28,7 @@ const BAD_REFRESH = 'The refresh token is invalid or expired.';
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reused'; sessionId: string; userId: string }
-  | { kind: 'rotated'; refreshToken: string; principal: Principal };
+  | { kind: 'rotated'; refreshToken: string; principal: TokenSubject };
 
 @injectable()
 export class AuthService {
@@ -132,7 +131,7 @@ export class AuthService {
     if (!session || !owner) return { kind: 'invalid' };
 
     const successor = successorToken(this.secrets.refreshDerivation, token);
-    const principal = { userId: owner.userId, sessionId: session.id, roles: owner.roles };
+    const principal = { userId: owner.id, sessionId: session.id, roles: owner.roles };
     if (record.usedAt === null) {
       await this.refreshTokens.markUsed(record.id, now);
       this.refreshTokens.add(
@@ -146,7 +145,7 @@ export class AuthService {
     const inGrace = now.getTime() - record.usedAt.getTime() <= this.config.auth.refreshGraceS * 1000;
     if (inGrace && next && next.usedAt === null) return { kind: 'rotated', refreshToken: successor, principal };
     await this.sessions.revoke(session.id, 'refresh_reuse', now);
-    return { kind: 'reused', sessionId: session.id, userId: owner.userId };
+    return { kind: 'reused', sessionId: session.id, userId: owner.id };
   }
 
   async logout(principal: Principal, client: ClientInfo): Promise<void> {
@@ -180,8 +179,8 @@ export class AuthService {
   async principalFor(claims: { sub?: unknown; sid?: unknown }): Promise<Principal | null> {
     if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string') return null;
     const owner = await this.sessions.findLiveOwner(claims.sid, new Date());
-    if (!owner || owner.userId !== claims.sub) return null;
-    return { userId: owner.userId, sessionId: claims.sid, roles: owner.roles as Role[] };
+    if (!owner || owner.id !== claims.sub) return null;
+    return { userId: owner.id, sessionId: claims.sid, roles: owner.roles, user: owner };
   }
 
   private isFresh(session: Session, now: Date): boolean {
@@ -189,7 +188,7 @@ export class AuthService {
     return session.revokedAt === null && session.expiresAt > now && idleEnd > now.getTime();
   }
 
-  private async pair(principal: Principal, refreshToken: string): Promise<TokenPair> {
+  private async pair(principal: TokenSubject, refreshToken: string): Promise<TokenPair> {
     const { token, expiresIn } = await this.tokens.issueAccessToken(principal);
     return { accessToken: token, expiresIn, refreshToken };
   }

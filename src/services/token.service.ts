@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { inject, injectable } from 'tsyringe';
 import { CONFIG } from '../container.tokens';
 import type { Config } from '../core/config';
-import type { Principal } from '../models/domain/session';
+import type { TokenSubject } from '../models/domain/session';
 import { ALGORITHM, SigningKeyService } from './signing-key.service';
 
 /** The claims of an access token besides the registered ones. */
@@ -22,7 +22,7 @@ export class TokenService {
     @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
   ) {}
 
-  async issueAccessToken(principal: Principal): Promise<{ token: string; expiresIn: number }> {
+  async issueAccessToken(principal: TokenSubject): Promise<{ token: string; expiresIn: number }> {
     const { kid, privateKey } = await this.keys.signingKey();
     const expiresIn = this.config.auth.accessTokenTtlS;
     const token = jwt.sign({ sid: principal.sessionId, roles: principal.roles }, privateKey, {

@@ -67,8 +67,9 @@ export class UserService {
     return user;
   }
 
-  me(principal: Principal): Promise<User> {
-    return this.get(principal.userId);
+  /** The caller as read when its token was checked, in this same request: no second lookup. */
+  me(principal: Principal): User {
+    return principal.user;
   }
 
   async updateMe(principal: Principal, changes: Pick<UserChanges, 'username' | 'email' | 'fullName'>): Promise<User> {

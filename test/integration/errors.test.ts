@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { USER_REPOSITORY } from '../../src/container.tokens';
+import { PreparedStatements } from '../../src/db/prepared';
 import { MikroOrmUserRepository } from '../../src/repositories/mikro-orm-user.repository';
 import { userCreate } from '../factories/user.factory';
 import { startTestApp, type TestApp } from '../support/app';
@@ -67,7 +68,10 @@ describe('unexpected errors', () => {
   }
   beforeAll(async () => {
     broken = await startTestApp({
-      override: (c) => c.register(USER_REPOSITORY, { useValue: new FailingUserRepository(t.database.orm.em) }),
+      override: (c) =>
+        c.register(USER_REPOSITORY, {
+          useValue: new FailingUserRepository(t.database.orm.em, new PreparedStatements(t.database.orm)),
+        }),
     });
   });
   afterAll(() => broken.close());

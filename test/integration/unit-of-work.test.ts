@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../../src/core/errors';
 import { UserEntity } from '../../src/db/entities/user.entity';
+import { PreparedStatements } from '../../src/db/prepared';
 import { MikroOrmUnitOfWork } from '../../src/db/session';
 import type { User } from '../../src/models/domain/user';
 import { MikroOrmUserRepository } from '../../src/repositories/mikro-orm-user.repository';
@@ -13,7 +14,7 @@ let users: MikroOrmUserRepository;
 beforeAll(async () => {
   t = await startTestApp();
   uow = new MikroOrmUnitOfWork(t.database.orm);
-  users = new MikroOrmUserRepository(t.database.orm.em);
+  users = new MikroOrmUserRepository(t.database.orm.em, new PreparedStatements(t.database.orm));
 });
 afterAll(() => t.close());
 

@@ -188,7 +188,7 @@ describe('AuthService.refresh', () => {
   function live(m: ReturnType<typeof setup>, rec: RefreshTokenRecord, s = session()) {
     m.refreshTokens.findByDigestForUpdate.mockResolvedValue(rec);
     m.sessions.findById.mockResolvedValue(s);
-    m.sessions.findLiveOwner.mockResolvedValue({ userId: 'u-1', roles: ['user'] });
+    m.sessions.findLiveOwner.mockResolvedValue(user);
   }
 
   it('rotates an unused token into its derived successor', async () => {

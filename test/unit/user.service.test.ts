@@ -27,7 +27,6 @@ function strictMocks() {
     needsRehash: jest.fn(),
   };
   const uow: jest.Mocked<UnitOfWork> = {
-    scope: jest.fn(),
     commit: jest.fn(),
     afterCommit: jest.fn(),
     run: jest.fn(),
@@ -45,7 +44,6 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
 
 const input = { username: 'ada', email: 'ada@example.com', fullName: 'Ada', password: 'correct horse battery' };
 const client = { ip: '203.0.113.9', userAgent: undefined };
-const caller: Principal = { userId: 'u-1', sessionId: 's-1', roles: ['user'] };
 const admin = (id: string): User => ({
   id,
   username: id,
@@ -56,6 +54,12 @@ const admin = (id: string): User => ({
   createdAt: new Date(),
   updatedAt: new Date(),
 });
+const caller: Principal = {
+  userId: 'u-1',
+  sessionId: 's-1',
+  roles: ['user'],
+  user: { ...admin('u-1'), roles: ['user'] },
+};
 
 describe('UserService.register', () => {
   it('stages a new active user with the role user and a hash of the password', async () => {

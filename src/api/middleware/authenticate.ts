@@ -50,7 +50,9 @@ export function authenticate(tokens: TokenService, auth: AuthService): RequestHa
       new Promise((resolve, reject) => {
         passport.authenticate('bearer-jwt', { session: false }, (error: unknown, principal: unknown) => {
           const failure = error ?? keyErrors.get(req);
-          if (failure) reject(failure instanceof Error ? failure : new Error(String(failure)));
+          // Kept as it came (an error from the driver may not be an instance of this realm's Error), so
+          // that its code still tells an outage from a bad token.
+          if (failure) reject(typeof failure === 'object' ? failure : new Error(String(failure)));
           else resolve((principal || undefined) as Principal | undefined);
         })(req, res, reject);
       });

@@ -31,7 +31,7 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
   }
 
   async getMe({ principal }: In<'getMe'>) {
-    return { status: 200, body: toUserResponse(await this.users.me(principal)) } as const;
+    return { status: 200, body: toUserResponse(this.users.me(principal)) } as const;
   }
 
   async updateMe({ principal, body }: In<'updateMe'>) {

@@ -1,10 +1,16 @@
-import type { Role } from './user';
+import type { Role, User } from './user';
 
-/** The authenticated caller of a request, from a verified access token whose session is live. */
-export interface Principal {
+/** Whom an access token speaks for: its subject, session and roles. */
+export interface TokenSubject {
   userId: string;
   sessionId: string;
   roles: Role[];
+}
+
+/** The authenticated caller of a request, from a verified access token whose session is live. */
+export interface Principal extends TokenSubject {
+  /** The caller's user as read by the same lookup that found the session live. */
+  user: User;
 }
 
 /** Where a request came from, as far as the server can tell (kept with sessions and audit events). */

@@ -1,0 +1,62 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Knex } from 'knex';
+import type { Orm } from './session';
+
+/** A statement prepared once per connection under its name, then only bound and executed. */
+export interface Statement {
+  readonly name: string;
+  /** SQL with `?` where the values go. */
+  readonly sql: string;
+}
+
+/** The database guard every call goes through (the circuit breaker), or none. */
+export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The hot lookups (the session check of every authenticated request, the
+ * login lookup) as plain parameterised SQL on MikroORM's connection. MikroORM
+ * would build each query anew, inline its values into the text (so the server
+ * parses and plans every one) and hydrate entities no request keeps; this
+ * sends a named statement that each pooled connection prepares once, with its
+ * values bound apart from the text, and returns plain rows. The values never
+ * appear in the SQL text, so no error message can carry them into a log.
+ * It runs in the current unit of work's transaction when there is one (a
+ * second connection would wait on that transaction's locks, and the embedded
+ * database serves one connection at a time).
+ */
+export class PreparedStatements {
+  constructor(
+    private readonly orm: Orm,
+    private readonly guard: Guard = (call) => call(),
+  ) {}
+
+  async rows<Row>(statement: Statement, values: readonly Knex.Value[]): Promise<Row[]> {
+    const em = this.orm.em.getContext(false) as EntityManager;
+    const query = em
+      .getKnex()
+      .raw(statement.sql, values as Knex.RawBinding[])
+      .options({ name: statement.name });
+    const transaction = em.getTransactionContext<Knex.Transaction>();
+    if (transaction) query.transacting(transaction);
+    const result = await this.guard(async () => (await query) as Result);
+    const timestamps = result.fields.filter((f) => f.dataTypeID === TIMESTAMPTZ).map((f) => f.name);
+    if (timestamps.length) {
+      const platform = em.getPlatform();
+      for (const row of result.rows) {
+        for (const name of timestamps) if (row[name] !== null) row[name] = platform.parseDate(row[name] as string);
+      }
+    }
+    return result.rows as Row[];
+  }
+}
+
+/**
+ * MikroORM's connection leaves timestamps as the server's text, for its own
+ * hydration; rows from here get Dates, parsed as MikroORM parses them.
+ */
+const TIMESTAMPTZ = 1184;
+
+interface Result {
+  rows: Record<string, unknown>[];
+  fields: { name: string; dataTypeID: number }[];
+}
