@@ -1,6 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Knex } from 'knex';
-import type { Orm } from './session';
+import { openTransaction, type Orm } from './session';
 
 /** A statement prepared once per connection under its name, then only bound and executed. */
 export interface Statement {
@@ -31,17 +30,16 @@ export class PreparedStatements {
   ) {}
 
   async rows<Row>(statement: Statement, values: readonly Knex.Value[]): Promise<Row[]> {
-    const em = this.orm.em.getContext(false) as EntityManager;
-    const query = em
+    const query = this.orm.em
       .getKnex()
       .raw(statement.sql, values as Knex.RawBinding[])
       .options({ name: statement.name });
-    const transaction = em.getTransactionContext<Knex.Transaction>();
+    const transaction = openTransaction(this.orm);
     if (transaction) query.transacting(transaction);
     const result = await this.guard(async () => (await query) as Result);
     const timestamps = result.fields.filter((f) => f.dataTypeID === TIMESTAMPTZ).map((f) => f.name);
     if (timestamps.length) {
-      const platform = em.getPlatform();
+      const platform = this.orm.em.getPlatform();
       for (const row of result.rows) {
         for (const name of timestamps) if (row[name] !== null) row[name] = platform.parseDate(row[name] as string);
       }

@@ -1,5 +1,6 @@
 import { MikroORM, UniqueConstraintViolationException, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import type { Knex } from 'knex';
 import { PostgreSqlDriver, defineConfig, type EntityManager } from '@mikro-orm/postgresql';
 import type { DatabaseBreaker } from '../core/breaker';
 import type { Config } from '../core/config';
@@ -96,6 +97,11 @@ function unitOf(orm: Orm, create = true): ScopedUnit | undefined {
     }
   }
   return current.unitOfWork as ScopedUnit | undefined;
+}
+
+/** The transaction the current unit of work has open, if any (asking makes no unit of work). */
+export function openTransaction(orm: Orm): Knex.Transaction | undefined {
+  return unitOf(orm, false)?.em.getTransactionContext<Knex.Transaction>();
 }
 
 interface ScopedUnit {
