@@ -20,8 +20,9 @@ export function cacheRouteRegexps(): void {
   if (compile.memoised) return;
   const cache = new Map<string, ReturnType<PathToRegexp>>();
   const memoised: PathToRegexp = (path, options) => {
-    if (typeof path !== 'string') return compile(path, options);
-    const key = `${path}\u0000${options ? JSON.stringify(options) : ''}`;
+    const flags = typeof path === 'string' ? flagsOf(options) : undefined;
+    if (flags === undefined) return compile(path, options);
+    const key = flags + path;
     let compiled = cache.get(key);
     if (!compiled) {
       compiled = compile(path, options);
@@ -30,4 +31,19 @@ export function cacheRouteRegexps(): void {
     return compiled;
   };
   module.pathToRegexp = Object.assign(memoised, { memoised: true as const });
+}
+
+/**
+ * The validator passes only `sensitive` and `strict`, as a new object each
+ * time; those make the key. Any other option is compiled as asked, uncached.
+ */
+function flagsOf(options: Parameters<PathToRegexp>[1]): string | undefined {
+  const given = (options ?? {}) as Record<string, unknown>;
+  let flags = '';
+  for (const name in given) {
+    if (name === 'sensitive') flags += given[name] ? 'S' : 's';
+    else if (name === 'strict') flags += given[name] ? 'T' : 't';
+    else return undefined;
+  }
+  return `${flags}:`;
 }

@@ -3,7 +3,6 @@ import jwt from 'jsonwebtoken';
 import { Passport } from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import { VerifiedTokens } from '../../core/verified-tokens';
-import type { Principal } from '../../models/domain/session';
 import type { AuthService } from '../../services/auth.service';
 import type { TokenService } from '../../services/token.service';
 
