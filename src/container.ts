@@ -62,7 +62,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   const breaker = new DatabaseBreaker(deps.config.database.breaker, isUnavailable, deps.logger);
   breaker.onStateChange(metrics.onCircuitState);
   routeThroughBreaker(deps.database.orm, breaker);
-  const sql = new PreparedStatements(deps.database.orm, (call) => breaker.execute(call));
+  const sql = new PreparedStatements(deps.database, (call) => breaker.execute(call));
   const users = new MikroOrmUserRepository(em, sql);
   c.register(DATABASE_CIRCUIT, { useValue: breaker });
 

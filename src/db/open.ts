@@ -23,7 +23,7 @@ export async function openDatabase(settings: Config['database'], logger: Logger)
     settings = { ...settings, poolMin: 0, poolMax: 1 };
     logger.info('embedded database started (set DATABASE_URL to use PostgreSQL)', { data_dir: settings.dataDir });
   }
-  const database = new Database(await createOrm(url, settings, logger));
+  const database = new Database(await createOrm(url, settings, logger), embedded !== undefined);
   const close = async () => {
     await database.close();
     await embedded?.stop();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { openTransaction, type Orm } from './session';
+import { openTransaction, type Database, type Orm } from './session';
 
 /** A statement prepared once per connection under its name, then only bound and executed. */
 export interface Statement {
@@ -24,16 +24,25 @@ export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
  * database serves one connection at a time).
  */
 export class PreparedStatements {
+  private readonly orm: Orm;
+  /**
+   * Off for the embedded database: every connection to it is the one same
+   * PostgreSQL session, where a name prepared by one connection is taken for
+   * the next. Unnamed, a statement is still parameterised; it is only parsed each time.
+   */
+  private readonly named: boolean;
+
   constructor(
-    private readonly orm: Orm,
+    database: Pick<Database, 'orm' | 'embedded'>,
     private readonly guard: Guard = (call) => call(),
-  ) {}
+  ) {
+    this.orm = database.orm;
+    this.named = !database.embedded;
+  }
 
   async rows<Row>(statement: Statement, values: readonly Knex.Value[]): Promise<Row[]> {
-    const query = this.orm.em
-      .getKnex()
-      .raw(statement.sql, values as Knex.RawBinding[])
-      .options({ name: statement.name });
+    const query = this.orm.em.getKnex().raw(statement.sql, values as Knex.RawBinding[]);
+    if (this.named) query.options({ name: statement.name });
     const transaction = openTransaction(this.orm);
     if (transaction) query.transacting(transaction);
     const result = await this.guard(async () => (await query) as Result);

@@ -163,7 +163,11 @@ export function routeThroughBreaker(orm: Orm, breaker: DatabaseBreaker): void {
 export class Database {
   private migrated = false;
 
-  constructor(readonly orm: Orm) {}
+  constructor(
+    readonly orm: Orm,
+    /** The embedded database: one PostgreSQL session behind every connection (see PreparedStatements). */
+    readonly embedded = false,
+  ) {}
 
   /** Resolves when `select 1` answers within `timeoutMs`; rejects otherwise. */
   async ping(timeoutMs: number): Promise<void> {

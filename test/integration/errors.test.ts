@@ -70,7 +70,7 @@ describe('unexpected errors', () => {
     broken = await startTestApp({
       override: (c) =>
         c.register(USER_REPOSITORY, {
-          useValue: new FailingUserRepository(t.database.orm.em, new PreparedStatements(t.database.orm)),
+          useValue: new FailingUserRepository(t.database.orm.em, new PreparedStatements(t.database)),
         }),
     });
   });

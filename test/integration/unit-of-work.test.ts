@@ -14,7 +14,7 @@ let users: MikroOrmUserRepository;
 beforeAll(async () => {
   t = await startTestApp();
   uow = new MikroOrmUnitOfWork(t.database.orm);
-  users = new MikroOrmUserRepository(t.database.orm.em, new PreparedStatements(t.database.orm));
+  users = new MikroOrmUserRepository(t.database.orm.em, new PreparedStatements(t.database));
 });
 afterAll(() => t.close());
 

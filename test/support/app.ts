@@ -74,7 +74,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   const logs = new MemoryTransport();
   const logger = createLogger(config.logLevel, [logs]);
-  const database = new Database(await createOrm(options.databaseUrl ?? testDatabaseUrl(), config.database, logger));
+  const orm = await createOrm(options.databaseUrl ?? testDatabaseUrl(), config.database, logger);
+  // Without DATABASE_URL the tests run on embedded databases (see global-setup).
+  const database = new Database(orm, !process.env.DATABASE_URL);
   const secrets = deriveSecretKeys(config.auth.masterKey ?? Buffer.alloc(32));
   const redis = config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
   // Connected before the first request, so a test never meets the in-memory fallback by accident.
