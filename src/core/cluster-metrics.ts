@@ -111,9 +111,10 @@ export function joinClusterMetrics(metrics: Metrics): void {
     if (!isMessage(message)) return;
     if (message.type === SCRAPED) scrapes.get(message.id)?.(message);
     if (message.type !== COLLECT) return;
-    void metrics.registry.getMetricsAsJSON().then((collected) => {
-      toPrimary({ type: COLLECTED, id: message.id, metrics: collected as Collected });
-    });
+    // A registry that fails to collect stays silent: the primary's timeout names this worker.
+    metrics.registry
+      .getMetricsAsJSON()
+      .then((collected) => toPrimary({ type: COLLECTED, id: message.id, metrics: collected as Collected }), ignore);
   });
   metrics.aggregateWith(() => {
     const id = nextId++;
