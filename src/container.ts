@@ -19,6 +19,7 @@ import {
   USER_REPOSITORY,
 } from './container.tokens';
 import { isUnavailable } from './api/middleware/problem';
+import { isClusterWorker } from './cluster';
 import { LogAudit } from './core/audit';
 import { DatabaseBreaker } from './core/breaker';
 import type { Config } from './core/config';
@@ -69,7 +70,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(PASSWORD_HASHER, { useValue: new Argon2PasswordHasher() });
   c.register(DATABASE_HEALTH, { useValue: deps.database });
   c.register(REDIS_HEALTH, { useValue: deps.redis ? new RedisHealth(deps.redis) : NOT_CONFIGURED });
-  const counters = { redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix };
+  const counters = { redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix, cluster: isClusterWorker() };
   c.register(RateLimits, { useValue: new RateLimits(deps.config.rateLimits, counters) });
   c.register(LOGIN_THROTTLE, {
     useValue: new CountingLoginThrottle(deps.config.rateLimits.loginFailuresPerHour, counters),

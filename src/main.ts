@@ -1,19 +1,46 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { config as loadDotenv } from 'dotenv';
 import { createApp } from './app';
 import { bootstrap, ensureConfiguredAdmin } from './bootstrap';
+import { isClusterWorker, superviseWorkers, workersToRun } from './cluster';
 import { LIFECYCLE } from './container.tokens';
-import { ConfigError, loadConfig } from './core/config';
+import { joinClusterMetrics } from './core/cluster-metrics';
+import { ConfigError, loadConfig, type Config } from './core/config';
 import type { Lifecycle } from './core/lifecycle';
-import { createLogger } from './core/logging';
+import { createLogger, type Logger } from './core/logging';
+import { Metrics } from './core/metrics';
 import { listen } from './server';
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   const config = loadConfig();
+  if (isClusterWorker()) {
+    // The primary relays a terminal's Ctrl-C as SIGTERM; reacting to the group's SIGINT too would stop twice.
+    process.on('SIGINT', () => undefined);
+    return serve(config, createLogger(config.logLevel).child({ worker: cluster.worker?.id }), true);
+  }
   const logger = createLogger(config.logLevel);
+  const workers = workersToRun(config, logger);
+  if (workers === 1) return serve(config, logger, false);
+  await prepareOnce(config, logger);
+  superviseWorkers(workers, config, logger);
+}
+
+/** What N workers must not race over: migrations (they start with them off) and the first admin. */
+async function prepareOnce(config: Config, logger: Logger): Promise<void> {
+  const { container, close } = await bootstrap(config, logger, { redis: false });
+  try {
+    await ensureConfiguredAdmin(container, config);
+  } finally {
+    await close();
+  }
+}
+
+async function serve(config: Config, logger: Logger, inCluster: boolean): Promise<void> {
   const { container, close } = await bootstrap(config, logger);
-  await ensureConfiguredAdmin(container, config);
+  if (inCluster) joinClusterMetrics(container.resolve(Metrics));
+  else await ensureConfiguredAdmin(container, config);
   const { server, shutdown } = await listen(
     createApp(container),
     config,
@@ -35,7 +62,7 @@ async function main(): Promise<void> {
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (!inCluster) process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './breaker';
 
@@ -29,11 +30,15 @@ const quota = (fallback: string) =>
     // counters in memory expire by setTimeout, which cannot wait past 24.8 days; a day is plenty
     .refine((q) => !q || q.durationS <= 86_400, { error: 'the window must be at most 24h' });
 
+/** Each worker has its own database pool: more than this many is a mistake rather than a plan. */
+const MAX_WORKERS = 128;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(8000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
+  WEB_CONCURRENCY: optional(int(1, MAX_WORKERS)),
   BODY_LIMIT: z
     .string()
     .regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, { error: 'must be a size such as 1mb, 512kb or 1048576' })
@@ -135,6 +140,12 @@ export interface Config {
   host: string;
   port: number;
   logLevel: 'error' | 'warn' | 'info' | 'http' | 'debug' | 'silent';
+  /** HTTP worker processes sharing the port (node:cluster); 1: a single process, no cluster. */
+  workers: {
+    count: number;
+    /** Where the count came from: WEB_CONCURRENCY, or the default (one per core in production, else 1). */
+    source: 'setting' | 'default';
+  };
   bodyLimit: string;
   registrationOpen: boolean;
   validateResponses: boolean;
@@ -246,6 +257,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: s.HOST,
     port: s.PORT,
     logLevel: s.LOG_LEVEL,
+    workers: s.WEB_CONCURRENCY
+      ? { count: s.WEB_CONCURRENCY, source: 'setting' }
+      : { count: s.NODE_ENV === 'production' ? Math.min(availableParallelism(), MAX_WORKERS) : 1, source: 'default' },
     bodyLimit: s.BODY_LIMIT,
     registrationOpen: s.REGISTRATION_OPEN,
     validateResponses: s.VALIDATE_RESPONSES ?? s.NODE_ENV !== 'production',

@@ -14,9 +14,11 @@ const CIRCUIT_STATE_VALUES: Record<CircuitStateName, number> = { closed: 0, half
 /**
  * This app's Prometheus metrics, in a registry of its own (not prom-client's
  * global one), so that several apps in one process (tests) do not collide.
+ * Each metric's `aggregator` says how a cluster sums it over workers (default: sum).
  */
 export class Metrics {
   readonly registry = new Registry();
+  private source = (): Promise<string> => this.registry.metrics();
   private readonly requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by operation, method and status.',
@@ -52,6 +54,8 @@ export class Metrics {
     name: 'gatehouse_db_circuit_state',
     help: 'The database circuit breaker: 0 closed, 1 half-open (probing), 2 open (database calls fail at once).',
     registers: [this.registry],
+    // Over workers: the worst breaker, not a sum of states.
+    aggregator: 'max',
   });
   private readonly circuitOpenings = new Counter({
     name: 'gatehouse_db_circuit_openings_total',
@@ -84,7 +88,12 @@ export class Metrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.source();
+  }
+
+  /** A cluster worker answers a scrape with the metrics of every worker, which `source` gathers. */
+  aggregateWith(source: () => Promise<string>): void {
+    this.source = source;
   }
 
   observeRequest(labels: { operation_id: string; method: string; status: number }, seconds: number): void {

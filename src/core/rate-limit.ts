@@ -1,6 +1,12 @@
 import { isIPv6 } from 'node:net';
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterCluster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Config, Quota } from './config';
 import { AppError } from './errors';
 
@@ -17,8 +23,10 @@ export interface Usage {
 /**
  * One counter per key over a fixed window that starts at the key's first hit
  * (rate-limiter-flexible). In Redis when a client is given, so every instance
- * counts together; should Redis fail, each instance falls back to counting in
- * its own memory rather than letting everything through.
+ * counts together; should Redis fail, each process falls back to counting in
+ * its own memory rather than letting everything through. Without Redis, the
+ * workers of one cluster primary count in the primary's memory (over IPC), so
+ * that N workers do not allow N times the limit; a single process counts in its own.
  */
 export class Limiter {
   private readonly counter: RateLimiterAbstract;
@@ -29,15 +37,16 @@ export class Limiter {
     store: CounterStore,
   ) {
     const options = { keyPrefix: `${store.keyPrefix}rl:${name}`, points: quota.points, duration: quota.durationS };
-    const memory = new RateLimiterMemory(options);
-    this.counter = store.redis
-      ? new RateLimiterRedis({
-          ...options,
-          storeClient: store.redis,
-          rejectIfRedisNotReady: true,
-          insuranceLimiter: memory,
-        })
-      : memory;
+    if (store.redis) {
+      this.counter = new RateLimiterRedis({
+        ...options,
+        storeClient: store.redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+    } else {
+      this.counter = store.cluster ? new RateLimiterCluster(options) : new RateLimiterMemory(options);
+    }
   }
 
   /** Counts one request for `key`. Past the limit the count goes on, but the window does not move. */
@@ -54,9 +63,12 @@ export class Limiter {
     await this.counter.delete(key);
   }
 
-  /** Marks `key` for the quota's window (used as a memory, not a limit). */
+  /**
+   * Marks `key` for the quota's window from now (used as a memory, not a
+   * limit). `block` rather than `set`: the cluster store has no `set`.
+   */
   async remember(key: string): Promise<void> {
-    await this.counter.set(key, 1, this.quota.durationS);
+    await this.counter.block(key, this.quota.durationS);
   }
 
   async remembers(key: string): Promise<boolean> {
@@ -76,9 +88,11 @@ export class Limiter {
 }
 
 export interface CounterStore {
-  /** Unset: each instance counts in its own memory. */
+  /** Unset: counters live in memory. */
   redis: Redis | undefined;
   keyPrefix: string;
+  /** Without Redis: count in the cluster primary's memory (this process is one of its workers). */
+  cluster?: boolean;
 }
 
 /** The per-address limits: one on every request, and the named ones operations opt into with `x-rate-limit`. */

@@ -2,68 +2,11 @@
  * The process entry as an operator runs it: settings from the environment,
  * the embedded database in DATA_DIR, migrations at start-up, SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { userCreate } from '../factories/user.factory';
-import { TEST_MASTER_KEY } from '../support/app';
-
-const root = resolve(__dirname, '../..');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
-
-function start(env: Record<string, string>, entry = 'src/main.ts', args: string[] = []): Running {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => k === 'PATH' || k === 'HOME' || k === 'TMPDIR'),
-  );
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', entry, ...args], {
-    cwd: root,
-    env: {
-      ...base,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      MASTER_KEY: TEST_MASTER_KEY,
-      ALLOW_INSECURE_HTTP: 'true',
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin?.end(env.STDIN ?? '');
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitReady(base: string, running: Running, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (running.child.exitCode !== null) throw new Error(`server exited early:\n${running.output()}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not ready in ${timeoutMs} ms:\n${running.output()}`);
-}
+import { freePort, start, waitReady } from '../support/process';
 
 const post = (base: string, body: unknown, path = '/v1/users') =>
   fetch(`${base}${path}`, {
@@ -88,18 +31,21 @@ describe('the server process on the embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('keeps its data across a restart and exits 0 on SIGTERM', async () => {
+  it('keeps its data across a restart and exits 0 on SIGTERM; runs one process whatever WEB_CONCURRENCY says', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const env = { PORT: String(port), DATA_DIR: dataDir };
     const user = userCreate();
 
-    const first = start(env);
+    // Workers asked for, but the embedded database serves one connection: one process, and a line says why.
+    const first = start({ ...env, WEB_CONCURRENCY: '2' });
     await waitReady(base, first);
     expect((await post(base, user)).status).toBe(201);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('embedded database started');
+    expect(first.output()).toMatch(/WEB_CONCURRENCY ignored: the embedded database has one writer.*"workers_asked":2/);
+    expect(first.output()).not.toMatch(/starting \d+ workers|worker started/);
     expect(first.output()).not.toContain(user.password);
 
     const second = start(env);

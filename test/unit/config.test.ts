@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from '../../src/core/config';
 
 const key = Buffer.alloc(32, 1).toString('base64');
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       PORT: '9000',
       LOG_LEVEL: 'warn',
+      WEB_CONCURRENCY: '3',
       BODY_LIMIT: '512kb',
       REGISTRATION_OPEN: 'false',
       DATABASE_URL: 'postgresql://u@db:5432/app',
@@ -69,6 +71,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       port: 9000,
       logLevel: 'warn',
+      workers: { count: 3, source: 'setting' },
       bodyLimit: '512kb',
       registrationOpen: false,
       validateResponses: false,
@@ -148,6 +151,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(
       /METRICS_TOKEN: must be 16-256 .*a value that is not shown/,
     );
+  });
+
+  it('runs one worker by default outside production, one per core in production', () => {
+    const production = { NODE_ENV: 'production', MASTER_KEY: key, ALLOW_INSECURE_HTTP: 'true' };
+    expect(loadConfig({}).workers).toEqual({ count: 1, source: 'default' });
+    expect(loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '' }).workers).toEqual({ count: 1, source: 'default' });
+    expect(loadConfig(production).workers).toEqual({ count: availableParallelism(), source: 'default' });
+    expect(loadConfig({ ...production, WEB_CONCURRENCY: '1' }).workers).toEqual({ count: 1, source: 'setting' });
+  });
+
+  it.each(['0', '129', 'two', '1.5', '-2'])('refuses WEB_CONCURRENCY=%j', (value) => {
+    expect(() => loadConfig({ WEB_CONCURRENCY: value })).toThrow(/WEB_CONCURRENCY: must be/);
   });
 
   it('treats an empty DATABASE_URL as unset (the embedded database)', () => {
