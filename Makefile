@@ -19,12 +19,24 @@ help:
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
+# npm ci replaces node_modules: through a link it would empty the linked checkout's packages.
 $(INSTALLED): package.json package-lock.json
+	@if [ -L node_modules ]; then echo "node_modules links to $$(readlink node_modules): install there" >&2; exit 1; fi
 	npm ci --no-audit --no-fund
 	@touch $@
 
-build: $(INSTALLED)
-	npx tsc -p tsconfig.build.json
+# dist/ is rebuilt only when an input changed: a source file or the folders themselves (a file
+# added or removed), the compiler settings, or the installed packages. tsc --incremental keeps its
+# state next to the output, so `rm -rf dist` starts over from scratch.
+BUILD_STAMP := dist/.build-stamp
+BUILD_INPUTS := $(shell find src generated -path generated/sdk -prune -o -print 2>/dev/null) \
+	tsconfig.json tsconfig.build.json package-lock.json
+
+$(BUILD_STAMP): $(INSTALLED) $(BUILD_INPUTS)
+	npx tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+	@touch $@
+
+build: $(BUILD_STAMP)
 
 run: build
 	node dist/src/main.js

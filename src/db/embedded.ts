@@ -1,12 +1,35 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { Logger } from '../core/logging';
 
 export interface EmbeddedDatabase {
   /** A postgres:// URL the ordinary driver connects to. */
   url: string;
   stop(): Promise<void>;
 }
+
+/**
+ * PostgreSQL's default (128MB) is memory the WASM heap takes at once and never gives back:
+ * ≈ 110 MB of resident memory. The embedded database serves development-sized data, which
+ * the operating system's file cache keeps close anyway.
+ */
+const SHARED_BUFFERS = '16MB';
+
+/**
+ * Creating a data directory runs initdb in a second PGlite instance, which leaves the
+ * process ≈ 450 MB larger for good (WASM memory never shrinks). A child process that exits
+ * afterwards keeps that peak out of the server.
+ */
+const CREATE_DATA_DIR = `
+const { PGlite } = require(process.argv[1]);
+PGlite.create(process.argv[2]).then((db) => db.close()).then(
+  () => process.exit(0),
+  (error) => { console.error(error); process.exit(1); },
+);`;
 
 /**
  * Postgres in WASM (PGlite) behind a Postgres wire-protocol socket, so the
@@ -19,9 +42,19 @@ export async function startEmbeddedDatabase(options: {
   dataDir?: string;
   maxConnections: number;
   port?: number;
+  /** Says what takes time: creating or opening the data directory. */
+  logger?: Logger;
 }): Promise<EmbeddedDatabase> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
+  const { dataDir, logger } = options;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createDataDir(dataDir, logger);
+    logger?.info(`opening the embedded database in ${dataDir}`, { data_dir: dataDir });
+  }
+  const started = performance.now();
+  const db = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+  });
   const server = new PGLiteSocketServer({
     db,
     host: '127.0.0.1',
@@ -29,6 +62,10 @@ export async function startEmbeddedDatabase(options: {
     maxConnections: options.maxConnections,
   });
   await server.start();
+  logger?.info('embedded database started (set DATABASE_URL to use PostgreSQL)', {
+    data_dir: dataDir ?? null,
+    duration_ms: Math.round(performance.now() - started),
+  });
   return {
     url: `postgresql://postgres:postgres@${server.getServerConn()}/postgres`,
     async stop() {
@@ -36,4 +73,28 @@ export async function startEmbeddedDatabase(options: {
       await db.close();
     },
   };
+}
+
+async function createDataDir(dataDir: string, logger?: Logger): Promise<void> {
+  logger?.info(`creating the embedded database in ${dataDir} (first start; takes a few seconds)`, {
+    data_dir: dataDir,
+  });
+  const started = performance.now();
+  try {
+    await promisify(execFile)(process.execPath, [
+      '-e',
+      CREATE_DATA_DIR,
+      require.resolve('@electric-sql/pglite'),
+      dataDir,
+    ]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`could not create the embedded database in ${dataDir}${stderr ? `: ${stderr}` : ''}`, {
+      cause: error,
+    });
+  }
+  logger?.info('embedded database created', {
+    data_dir: dataDir,
+    duration_ms: Math.round(performance.now() - started),
+  });
 }

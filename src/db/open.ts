@@ -18,10 +18,9 @@ export async function openDatabase(settings: Config['database'], logger: Logger)
   let embedded: EmbeddedDatabase | undefined;
   if (!url) {
     // The embedded server runs one transaction at a time over one connection; the pool must not ask for more.
-    embedded = await startEmbeddedDatabase({ dataDir: settings.dataDir, maxConnections: 1 });
+    embedded = await startEmbeddedDatabase({ dataDir: settings.dataDir, maxConnections: 1, logger });
     url = embedded.url;
     settings = { ...settings, poolMin: 0, poolMax: 1 };
-    logger.info('embedded database started (set DATABASE_URL to use PostgreSQL)', { data_dir: settings.dataDir });
   }
   const database = new Database(await createOrm(url, settings, logger), embedded !== undefined);
   const close = async () => {

@@ -8,6 +8,14 @@ import { join } from 'node:path';
 import { userCreate } from '../factories/user.factory';
 import { freePort, start, waitReady } from '../support/process';
 
+/** The JSON log lines of a process's output. */
+function logLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 const post = (base: string, body: unknown, path = '/v1/users') =>
   fetch(`${base}${path}`, {
     method: 'POST',
@@ -47,6 +55,16 @@ describe('the server process on the embedded database', () => {
     expect(first.output()).toMatch(/WEB_CONCURRENCY ignored: the embedded database has one writer.*"workers_asked":2/);
     expect(first.output()).not.toMatch(/starting \d+ workers|worker started/);
     expect(first.output()).not.toContain(user.password);
+    // The first start says what takes seconds before doing it, and how long it took.
+    const messages = logLines(first.output()).map((line) => line.message);
+    const creating = messages.indexOf(
+      `creating the embedded database in ${dataDir} (first start; takes a few seconds)`,
+    );
+    expect(creating).toBeGreaterThanOrEqual(0);
+    expect(messages.indexOf('embedded database created')).toBeGreaterThan(creating);
+    expect(logLines(first.output()).find((line) => line.message === 'embedded database created')).toEqual(
+      expect.objectContaining({ data_dir: dataDir, duration_ms: expect.any(Number) }),
+    );
 
     const second = start(env);
     await waitReady(base, second);
@@ -54,6 +72,8 @@ describe('the server process on the embedded database', () => {
     expect(again.status).toBe(409);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(second.output()).toContain(`opening the embedded database in ${dataDir}`);
+    expect(second.output()).not.toContain('creating the embedded database');
   }, 120_000);
 });
 
