@@ -1,10 +1,9 @@
-import type { Knex } from 'knex';
 import { openTransaction, type Database, type Orm } from './session';
 
 /** A statement prepared once per connection under its name, then only bound and executed. */
 export interface Statement {
   readonly name: string;
-  /** SQL with `?` where the values go. */
+  /** SQL with `$1`, `$2`, … where the values go. */
   readonly sql: string;
 }
 
@@ -40,12 +39,9 @@ export class PreparedStatements {
     this.named = !database.embedded;
   }
 
-  async rows<Row>(statement: Statement, values: readonly Knex.Value[]): Promise<Row[]> {
-    const query = this.orm.em.getKnex().raw(statement.sql, values as Knex.RawBinding[]);
-    if (this.named) query.options({ name: statement.name });
-    const transaction = openTransaction(this.orm);
-    if (transaction) query.transacting(transaction);
-    const result = await this.guard(async () => (await query) as Result);
+  async rows<Row>(statement: Statement, values: readonly unknown[]): Promise<Row[]> {
+    const query = { text: statement.sql, values, ...(this.named ? { name: statement.name } : {}) };
+    const result = await this.guard(() => this.onConnection((connection) => connection.query(query)));
     const timestamps = result.fields.filter((f) => f.dataTypeID === TIMESTAMPTZ).map((f) => f.name);
     if (timestamps.length) {
       const platform = this.orm.em.getPlatform();
@@ -55,6 +51,33 @@ export class PreparedStatements {
     }
     return result.rows as Row[];
   }
+
+  /**
+   * Straight to a pooled node-postgres connection, as knex's own runner would
+   * take it (knex's query building has nothing to do for a fixed statement):
+   * the open transaction's connection if there is one, else one from the pool.
+   */
+  private async onConnection<T>(use: (connection: PgConnection) => Promise<T>): Promise<T> {
+    const transaction = openTransaction(this.orm);
+    if (transaction?.isCompleted()) throw new Error('the unit of work used a transaction that has ended');
+    const client = (transaction ?? this.orm.em.getKnex()).client as unknown as ConnectionSource;
+    const connection = await client.acquireConnection();
+    try {
+      return await use(connection);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+}
+
+/** knex's client: its pool, or a transaction's one connection. */
+interface ConnectionSource {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(connection: PgConnection): Promise<void>;
+}
+
+interface PgConnection {
+  query(query: { text: string; values: readonly unknown[]; name?: string }): Promise<Result>;
 }
 
 /**

@@ -13,7 +13,7 @@ import { USER_COLUMNS, userFromRow, type UserRow } from './user.rows';
 const LIVE_OWNER: Statement = {
   name: 'gatehouse_session_live_owner',
   sql: `select ${USER_COLUMNS} from sessions s join users u on u.id = s.user_id
-    where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.is_active`,
+    where s.id = $1 and s.revoked_at is null and s.expires_at > $2 and u.is_active`,
 };
 
 export class MikroOrmSessionRepository implements SessionRepository {

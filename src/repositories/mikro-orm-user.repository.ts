@@ -7,13 +7,13 @@ import type { CredentialRepository, UserChanges, UserListQuery, UserRepository }
 import { USER_COLUMNS, userFromRow, type UserRow } from './user.rows';
 
 /**
- * Every login runs this. `lower(...) = lower(?)` is the form the unique
+ * Every login runs this. `lower(...) = lower($1)` is the form the unique
  * indexes are built on, so each side is an index lookup (ILIKE could use neither).
  */
 const BY_LOGIN: Statement = {
   name: 'gatehouse_user_by_login',
   sql: `select ${USER_COLUMNS}, u.password_hash from users u
-    where lower(u.username) = lower(?) or lower(u.email) = lower(?) limit 1`,
+    where lower(u.username) = lower($1) or lower(u.email) = lower($1) limit 1`,
 };
 
 /**
@@ -83,7 +83,7 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
   }
 
   async findByLogin(login: string): Promise<{ user: User; passwordHash: string } | null> {
-    const [row] = await this.sql.rows<UserRow & { password_hash: string }>(BY_LOGIN, [login, login]);
+    const [row] = await this.sql.rows<UserRow & { password_hash: string }>(BY_LOGIN, [login]);
     return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
   }
 
