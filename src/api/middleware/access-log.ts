@@ -3,6 +3,8 @@ import type { Logger } from '../../core/logging';
 
 /** One line per request once the response is done. The query string is left out: it may carry secrets. */
 export function accessLog(logger: Logger): RequestHandler {
+  // Below the level, winston would still have every line built and formatted before dropping it.
+  if (!logger.isInfoEnabled()) return (_req, _res, next) => next();
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     let logged = false;
