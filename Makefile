@@ -38,8 +38,9 @@ $(BUILD_STAMP): $(INSTALLED) $(BUILD_INPUTS)
 
 build: $(BUILD_STAMP)
 
+# MALLOC_MMAP_THRESHOLD_: see src/core/memory.ts
 run: build
-	node dist/src/main.js
+	MALLOC_MMAP_THRESHOLD_=$${MALLOC_MMAP_THRESHOLD_:-1048576} node dist/src/main.js
 
 bench: build
 	npx tsx scripts/bench.ts
