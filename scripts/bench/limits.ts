@@ -31,9 +31,12 @@ export async function benchLimits(databaseUrl: string): Promise<boolean> {
     const who = account(`limits${process.pid}`);
     await signUp(servers[0]!.base, who);
     const authorization = await logIn(servers[0]!.base, who);
+    console.log('\nWhat the rate limits cost');
     for (let round = 0; round < settings.limitsRounds; round++) {
+      console.log(`round ${round + 1}/${settings.limitsRounds}`);
       for (const server of rotation(servers, round, settings.limitsRounds)) {
-        const sample = await measure(server, { url: `${server.base}/v1/users/me`, headers: { authorization } });
+        const me = { url: `${server.base}/v1/users/me`, headers: { authorization } };
+        const sample = await measure(server, me, round);
         results.get(server.name)!.push(sample);
         console.log(`  ${server.name}: ${sample.requestsPerS.toFixed(0)} req/s`);
       }

@@ -10,9 +10,13 @@ export interface Sample extends Load {
   served: number;
 }
 
-/** A short warm-up (JIT, pools, caches), then the measured window with the server's CPU time around it. */
-export async function measure(server: Server, request: Request): Promise<Sample> {
-  const warmup = await load(request, settings.warmupSeconds);
+/**
+ * A short warm-up (JIT, pools, caches), then the measured window with the
+ * server's CPU time around it. The first round warms up three times as long:
+ * its servers have not served that path yet.
+ */
+export async function measure(server: Server, request: Request, round: number): Promise<Sample> {
+  const warmup = await load(request, settings.warmupSeconds * (round === 0 ? 3 : 1));
   const pid = server.process.pid!;
   const cpuBefore = cpuMicros(pid);
   const figures = await load(request, settings.seconds);

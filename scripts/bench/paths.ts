@@ -36,6 +36,7 @@ const SEEDED_USERS = 40; // two full pages of GET /v1/users?limit=20
 
 export async function benchPaths(databaseUrl: string): Promise<PathsRun> {
   try {
+    console.log('\nThe service against the bare peer: starting the servers and seeding users');
     const setup = await setUp(databaseUrl);
     const run: PathsRun = {
       samples: { bare: [], healthz: [], jwks: [], me: [], list: [], login: [], me2: [] },
@@ -46,12 +47,15 @@ export async function benchPaths(databaseUrl: string): Promise<PathsRun> {
     };
     const items = plan(setup, run);
     for (let round = 0; round < settings.rounds; round++) {
-      for (const item of rotation(items, round, settings.rounds)) await item();
+      console.log(`round ${round + 1}/${settings.rounds}`);
+      for (const item of rotation(items, round, settings.rounds)) await item(round);
       const served = (['healthz', 'jwks', 'me', 'list', 'login'] as const)
         .flatMap((key) => run.samples[key])
         .reduce((sum, s) => sum + s.served, 0);
       run.memory.push({ rssMb: rssMb(setup.single.process.pid!), served });
-      console.log(`round ${round + 1}/${settings.rounds} done: RSS ${run.memory.at(-1)!.rssMb.toFixed(0)} MB`);
+      console.log(
+        `  RSS of the one-worker service: ${run.memory.at(-1)!.rssMb.toFixed(0)} MB after ${served.toLocaleString('en')} requests`,
+      );
     }
     run.clusterRssMb = rssMb(setup.cluster.process.pid!);
     return run;
@@ -112,7 +116,7 @@ function serviceEnv(databaseUrl: string, workers: number, admin: Account): Recor
 }
 
 /** One closure per item of a round; each records its figures in `run`. */
-function plan(setup: Setup, run: PathsRun): (() => Promise<void>)[] {
+function plan(setup: Setup, run: PathsRun): ((round: number) => Promise<void>)[] {
   const { single, cluster, bare } = setup;
   const loginBody = JSON.stringify({ username: setup.login.username, password: setup.login.password });
   const requests: Record<PathKey, [Server, Request]> = {
@@ -132,8 +136,8 @@ function plan(setup: Setup, run: PathsRun): (() => Promise<void>)[] {
     ],
     me2: [cluster, { url: `${cluster.base}/v1/users/me`, headers: { authorization: setup.reader } }],
   };
-  const paths = Object.entries(requests).map(([key, [server, request]]) => async () => {
-    const sample = await measure(server, request);
+  const paths = Object.entries(requests).map(([key, [server, request]]) => async (round: number) => {
+    const sample = await measure(server, request, round);
     run.samples[key as PathKey].push(sample);
     progress(PATHS[key as PathKey], sample);
   });

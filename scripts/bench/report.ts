@@ -71,7 +71,7 @@ export function reportPaths(run: PathsRun): boolean {
   row('me2', { requestsPerS: s.me.requestsPerS, cpu: s.me.cpuMicrosPerRequest }, `1 worker (ran ${run.workers})`);
   if (run.workers < 2) console.log('  (the WEB_CONCURRENCY=2 service started no workers: it ran as one process)');
   reportMemory(run);
-  return reportFailures(s);
+  return reportFailures(run.samples);
 }
 
 function reportMemory(run: PathsRun): void {
@@ -98,11 +98,15 @@ function reportMemory(run: PathsRun): void {
   console.log(`  WEB_CONCURRENCY=2 service at the end: ${run.clusterRssMb.toFixed(0)} MB, all its processes summed`);
 }
 
-function reportFailures(s: Record<PathKey, Sample>): boolean {
-  const failed = (Object.keys(s) as PathKey[]).filter((key) => s[key].failures > 0);
-  for (const key of failed) {
-    console.error(`INVALID: ${s[key].failures} requests to ${PATHS[key]} were not answered 2xx (or failed)`);
+/** Any failed request, or a window in which none completed, voids the figures. */
+function reportFailures(samples: Record<PathKey, Sample[]>): boolean {
+  let valid = true;
+  for (const key of Object.keys(samples) as PathKey[]) {
+    const failures = samples[key].reduce((sum, s) => sum + s.failures, 0);
+    if (failures) console.error(`INVALID: ${failures} requests to ${PATHS[key]} failed or were not answered 2xx`);
+    if (samples[key].some((s) => s.requests === 0)) console.error(`INVALID: no request to ${PATHS[key]} completed`);
+    valid &&= !failures && samples[key].every((s) => s.requests > 0);
   }
-  if (failed.length) console.error('the figures above do not measure what they say');
-  return failed.length === 0;
+  if (!valid) console.error('the figures above do not measure what they say');
+  return valid;
 }
