@@ -49,19 +49,23 @@ export async function benchPaths(databaseUrl: string): Promise<PathsRun> {
     for (let round = 0; round < settings.rounds; round++) {
       console.log(`round ${round + 1}/${settings.rounds}`);
       for (const item of rotation(items, round, settings.rounds)) await item(round);
-      const served = (['healthz', 'jwks', 'me', 'list', 'login'] as const)
-        .flatMap((key) => run.samples[key])
-        .reduce((sum, s) => sum + s.served, 0);
-      run.memory.push({ rssMb: rssMb(setup.single.process.pid!), served });
-      console.log(
-        `  RSS of the one-worker service: ${run.memory.at(-1)!.rssMb.toFixed(0)} MB after ${served.toLocaleString('en')} requests`,
-      );
+      recordMemory(setup.single, run);
     }
     run.clusterRssMb = rssMb(setup.cluster.process.pid!);
     return run;
   } finally {
     await stopAll();
   }
+}
+
+/** The one-worker service's RSS now, beside every request it has answered (what its memory has seen). */
+function recordMemory(single: Server, run: PathsRun): void {
+  const served = (['healthz', 'jwks', 'me', 'list', 'login'] as const)
+    .flatMap((key) => run.samples[key])
+    .reduce((sum, s) => sum + s.served, 0);
+  const rss = rssMb(single.process.pid!);
+  run.memory.push({ rssMb: rss, served });
+  console.log(`  RSS of the one-worker service: ${rss.toFixed(0)} MB after ${served.toLocaleString('en')} requests`);
 }
 
 interface Setup {
