@@ -59,6 +59,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     cleanUp().finally(() => process.exit(130));
   });
 }
+// An error nothing awaits (a closed stdout pipe, say) would otherwise leave the scratch database behind.
+process.once('uncaughtException', (error) => {
+  // A broken pipe fails every later write too, this handler's own included: ignore the echoes.
+  process.on('uncaughtException', () => undefined);
+  if ((error as NodeJS.ErrnoException).code !== 'EPIPE') console.error(error);
+  cleanUp().finally(() => process.exit(1));
+});
 process.on('exit', killAllNow);
 
 main().catch(async (error: unknown) => {
