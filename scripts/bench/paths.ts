@@ -119,38 +119,39 @@ function serviceEnv(databaseUrl: string, workers: number, admin: Account): Recor
   };
 }
 
-/** One closure per item of a round; each records its figures in `run`. */
+/**
+ * One closure per item of a round; each records its figures in `run`. The
+ * order keeps each ratio's two sides next to each other (bare and /me, one
+ * worker and two, login and raw verifies), so drift between them is least.
+ */
 function plan(setup: Setup, run: PathsRun): ((round: number) => Promise<void>)[] {
   const { single, cluster, bare } = setup;
-  const loginBody = JSON.stringify({ username: setup.login.username, password: setup.login.password });
-  const requests: Record<PathKey, [Server, Request]> = {
-    bare: [bare, { url: `${bare.base}/users/${setup.userId}` }],
-    healthz: [single, { url: `${single.base}/healthz` }],
-    jwks: [single, { url: `${single.base}/.well-known/jwks.json` }],
-    me: [single, { url: `${single.base}/v1/users/me`, headers: { authorization: setup.reader } }],
-    list: [single, { url: `${single.base}/v1/users?limit=20`, headers: { authorization: setup.admin } }],
-    login: [
-      single,
-      {
-        url: `${single.base}/v1/auth/token`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: loginBody,
-      },
-    ],
-    me2: [cluster, { url: `${cluster.base}/v1/users/me`, headers: { authorization: setup.reader } }],
-  };
-  const paths = Object.entries(requests).map(([key, [server, request]]) => async (round: number) => {
-    const sample = await measure(server, request, round);
-    run.samples[key as PathKey].push(sample);
-    progress(PATHS[key as PathKey], sample);
+  const login = JSON.stringify({ username: setup.login.username, password: setup.login.password });
+  const me = (server: Server): Request => ({
+    url: `${server.base}/v1/users/me`,
+    headers: { authorization: setup.reader },
   });
+  const path = (key: PathKey, server: Server, request: Request) => async (round: number) => {
+    const sample = await measure(server, request, round);
+    run.samples[key].push(sample);
+    progress(PATHS[key], sample);
+  };
   const verify = async () => {
     const rate = await measureVerifyRate(settings.seconds);
     run.verifies.push(rate);
     console.log(`  raw argon2id verify: ${rate.verifiesPerS.toFixed(1)} verifies/s`);
   };
-  return [...paths, verify];
+  const json = { 'content-type': 'application/json' };
+  return [
+    path('bare', bare, { url: `${bare.base}/users/${setup.userId}` }),
+    path('me', single, me(single)),
+    path('me2', cluster, me(cluster)),
+    path('list', single, { url: `${single.base}/v1/users?limit=20`, headers: { authorization: setup.admin } }),
+    path('healthz', single, { url: `${single.base}/healthz` }),
+    path('jwks', single, { url: `${single.base}/.well-known/jwks.json` }),
+    path('login', single, { url: `${single.base}/v1/auth/token`, method: 'POST', headers: json, body: login }),
+    verify,
+  ];
 }
 
 function progress(label: string, s: Sample): void {

@@ -5,11 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { root } from '../lib/run';
+import { settings } from './settings';
 
 export interface Server {
   name: string;
@@ -19,6 +20,7 @@ export interface Server {
 
 const MASTER_KEY = randomBytes(32).toString('base64');
 const running = new Set<ChildProcess>();
+let stopping = false;
 
 /** The compiled service as production runs it: stdout (the access log, at the default level) goes to /dev/null. */
 export async function startService(name: string, env: Record<string, string>): Promise<Server> {
@@ -45,12 +47,21 @@ function launch(name: string, port: number, args: string[], env: Record<string, 
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile(name), 'inherit'],
     detached: true, // its own process group: one signal reaches a cluster primary and all its workers
   });
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  child.once('exit', (code, signal) => {
+    // Before stopAll, an exit is a crash (or someone else's kill): say so, or the next figure is a mystery.
+    if (running.delete(child) && !stopping) console.error(`${name} exited unexpectedly (${signal ?? `code ${code}`})`);
+  });
   return { name, base: `http://127.0.0.1:${port}`, process: child };
+}
+
+/** Where a server's stdout (its log) goes: /dev/null, as a production log shipper costs about nothing; a file to debug. */
+function logFile(name: string): 'ignore' | number {
+  if (!settings.serverLogs) return 'ignore';
+  return openSync(join(settings.serverLogs, `${name.replace(/\W+/g, '-')}.log`), 'a');
 }
 
 async function waitFor(server: Server, path: string): Promise<void> {
@@ -76,7 +87,9 @@ export async function waitForWorkers(server: Server, workers: number): Promise<n
 
 /** Stops every server started: SIGTERM to its group, SIGKILL to what is left after 10 s. */
 export async function stopAll(): Promise<void> {
+  stopping = true;
   await Promise.all([...running].map((child) => stop(child)));
+  stopping = false;
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -10,6 +10,8 @@ export const settings = {
   threads: positive('BENCH_THREADS', 1),
   /** The server whose database the run borrows: a scratch database is created on it and dropped. */
   databaseUrl: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+  /** A directory to keep each server's log in (stdout), for debugging; unset, it goes to /dev/null. */
+  serverLogs: process.env.BENCH_SERVER_LOGS ?? '',
   /** Set to force autocannon even when wrk is installed. */
   loadGenerator: process.env.BENCH_LOAD_GENERATOR ?? '',
 };
