@@ -58,6 +58,9 @@ async function wrk(request: Request, seconds: number): Promise<Load> {
   try {
     const { stdout } = await promisify(execFile)('wrk', [...args, '-s', script, request.url]);
     return parseWrk(stdout);
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw stderr ? new Error(`wrk ${request.url}: ${stderr.trim()}`) : error;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
