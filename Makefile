@@ -15,7 +15,7 @@ help:
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
-	@echo "make bench     what the rate limits cost: req/s and latency with none, in memory, in Redis (ratios)"
+	@echo "make bench     the service against a bare node:http + pg peer, path by path (ratios, targets), and what rate limits cost"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
 
@@ -42,7 +42,11 @@ build: $(BUILD_STAMP)
 run: build
 	MALLOC_MMAP_THRESHOLD_=$${MALLOC_MMAP_THRESHOLD_:-1048576} node dist/src/main.js
 
+# wrk leaves the cores to the servers; autocannon (in-process) is the fallback.
 bench: build
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; } >/dev/null 2>&1; } || \
+		echo "wrk is not installed: the load comes from autocannon"
 	npx tsx scripts/bench.ts
 
 test: $(INSTALLED)
