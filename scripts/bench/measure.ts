@@ -1,4 +1,5 @@
 /** One measurement of one server under load, and the arithmetic of rounds. */
+import { readFileSync } from 'node:fs';
 import { load, type Load, type Request } from './load';
 import { cpuMicros, type Server } from './processes';
 import { settings } from './settings';
@@ -8,6 +9,8 @@ export interface Sample extends Load {
   cpuMicrosPerRequest: number;
   /** Requests the server answered, warm-up included (what its memory has seen). */
   served: number;
+  /** Share of all the machine's CPUs busy over the window: the server, PostgreSQL and the load generator together. */
+  machineBusy: number;
 }
 
 /**
@@ -19,14 +22,23 @@ export async function measure(server: Server, request: Request, round: number): 
   const warmup = await load(request, settings.warmupSeconds * (round === 0 ? 3 : 1));
   const pid = server.process.pid!;
   const cpuBefore = cpuMicros(pid);
+  const machineBefore = machineTicks();
   const figures = await load(request, settings.seconds);
   const cpu = cpuMicros(pid) - cpuBefore;
+  const machine = machineTicks();
   return {
     ...figures,
     cpuMicrosPerRequest: cpu / Math.max(1, figures.requests),
+    machineBusy: 1 - (machine.idle - machineBefore.idle) / Math.max(1, machine.total - machineBefore.total),
     served: warmup.requests + figures.requests,
     failures: warmup.failures + figures.failures,
   };
+}
+
+/** All CPUs' time so far, in clock ticks, from the first line of /proc/stat; idle includes waiting on I/O. */
+function machineTicks(): { idle: number; total: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  return { idle: (ticks[3] ?? 0) + (ticks[4] ?? 0), total: ticks.reduce((sum, t) => sum + t, 0) };
 }
 
 /**
@@ -54,6 +66,7 @@ export function summarise(samples: Sample[]): Sample {
     p50Ms: of('p50Ms'),
     p99Ms: of('p99Ms'),
     cpuMicrosPerRequest: of('cpuMicrosPerRequest'),
+    machineBusy: of('machineBusy'),
     served: samples.reduce((sum, s) => sum + s.served, 0),
     failures: samples.reduce((sum, s) => sum + s.failures, 0),
   };

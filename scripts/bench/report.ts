@@ -41,7 +41,7 @@ export function reportPaths(run: PathsRun): boolean {
     `\nMedians of ${settings.rounds} rounds of ${settings.seconds} s; WEB_CONCURRENCY=1 unless said; ratios in the same run\n`,
   );
   console.log(
-    'path                                  req/s   ratio   p50 ms   p99 ms  CPU µs/req  CPU ratio  against; target',
+    'path                                  req/s   ratio   p50 ms   p99 ms  CPU µs/req  CPU ratio  busy  against; target',
   );
   const bare = s.bare;
   const row = (key: PathKey, base: { requestsPerS: number; cpu: number }, against: string) => {
@@ -57,6 +57,7 @@ export function reportPaths(run: PathsRun): boolean {
         s[key].p99Ms.toFixed(2).padStart(8),
         s[key].cpuMicrosPerRequest.toFixed(0).padStart(11),
         `${(s[key].cpuMicrosPerRequest / base.cpu).toFixed(2)}×`.padStart(10),
+        `${(s[key].machineBusy * 100).toFixed(0)}%`.padStart(5),
         ` ${against}${mark}`,
       ].join(' '),
     );
@@ -70,6 +71,10 @@ export function reportPaths(run: PathsRun): boolean {
   );
   row('me2', { requestsPerS: s.me.requestsPerS, cpu: s.me.cpuMicrosPerRequest }, `1 worker (ran ${run.workers})`);
   if (run.workers < 2) console.log('  (the WEB_CONCURRENCY=2 service started no workers: it ran as one process)');
+  console.log(
+    '  busy: the share of all the CPUs busy during the window (service, PostgreSQL and the load generator\n' +
+      '  share this machine); near 100% the machine, not the service, is what limits the throughput.',
+  );
   reportMemory(run);
   return reportFailures(run.samples);
 }
