@@ -38,9 +38,8 @@ $(BUILD_STAMP): $(INSTALLED) $(BUILD_INPUTS)
 
 build: $(BUILD_STAMP)
 
-# MALLOC_MMAP_THRESHOLD_: see src/core/memory.ts
 run: build
-	MALLOC_MMAP_THRESHOLD_=$${MALLOC_MMAP_THRESHOLD_:-1048576} node dist/src/main.js
+	node dist/src/main.js
 
 # wrk leaves the cores to the servers; autocannon (in-process) is the fallback.
 bench: build

@@ -3,7 +3,6 @@ import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { MetricsAggregator } from './core/cluster-metrics';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
-import { MALLOC_ENV } from './core/memory';
 
 /**
  * Set in the environment of the workers a Gatehouse primary forks, so that a
@@ -62,9 +61,7 @@ export function superviseWorkers(count: number, config: Config, logger: Logger):
   let served = false;
   let stopping = false;
 
-  // The operator's own malloc setting, if any, wins over ours.
-  const env = { ...MALLOC_ENV, ...process.env, [WORKER_MARK]: '1', MIGRATE_ON_START: 'false' };
-  const fork = () => startedAt.set(cluster.fork(env), Date.now());
+  const fork = () => startedAt.set(cluster.fork({ [WORKER_MARK]: '1', MIGRATE_ON_START: 'false' }), Date.now());
   const say = (worker: Worker) => ({ worker: worker.id, pid: worker.process.pid });
 
   cluster.on('message', new MetricsAggregator(() => [...listening], logger).onMessage);

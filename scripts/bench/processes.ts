@@ -10,7 +10,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { root } from '../lib/run';
-import { MALLOC_ENV } from '../../src/core/memory';
 import { settings } from './settings';
 
 export interface Server {
@@ -23,14 +22,10 @@ const MASTER_KEY = randomBytes(32).toString('base64');
 const running = new Set<ChildProcess>();
 let stopping = false;
 
-/**
- * The compiled service as production runs it (`npm start`, which sets the malloc threshold): stdout
- * (the access log, at the default level) goes to /dev/null.
- */
+/** The compiled service as production runs it: stdout (the access log, at the default level) goes to /dev/null. */
 export async function startService(name: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const server = launch(name, port, ['dist/src/main.js'], {
-    ...MALLOC_ENV,
     NODE_ENV: 'production',
     ALLOW_INSECURE_HTTP: 'true',
     MASTER_KEY,

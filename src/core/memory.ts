@@ -10,12 +10,3 @@ import { setFlagsFromString } from 'node:v8';
 export function boundHeapGrowth(): void {
   setFlagsFromString('--heap-growing-percent=40');
 }
-
-/**
- * glibc raises its mmap threshold after the first large block is freed, so the
- * 19 MiB each argon2 hash allocates then comes from the heap and stays resident
- * after use (≈ 19 MiB per thread-pool thread that hashed). glibc reads this
- * variable only when a process starts: `make run`, `npm start` and the cluster
- * primary (for its workers) set it.
- */
-export const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '1048576' } as const;
