@@ -1,6 +1,6 @@
-import * as pathToRegexpModule from 'path-to-regexp';
+import type { pathToRegexp } from 'path-to-regexp';
 
-type PathToRegexp = typeof pathToRegexpModule.pathToRegexp;
+type PathToRegexp = typeof pathToRegexp;
 
 /** Far more than the spec's routes; a bound all the same, since any caller of the module shares it. */
 const MAX_ENTRIES = 1_000;
@@ -15,8 +15,11 @@ const MAX_ENTRIES = 1_000;
  * module at each call, so it sees the memoised one; nothing else changes.
  */
 export function cacheRouteRegexps(): void {
-  const module = pathToRegexpModule as { pathToRegexp: PathToRegexp & { memoised?: true } };
-  const compile = module.pathToRegexp;
+  // The module's own exports object, which the validator reads from: an ES namespace import
+  // (as tsx and other loaders build it) has only getters and could not be changed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported = require('path-to-regexp') as { pathToRegexp: PathToRegexp & { memoised?: true } };
+  const compile = exported.pathToRegexp;
   if (compile.memoised) return;
   const cache = new Map<string, ReturnType<PathToRegexp>>();
   const memoised: PathToRegexp = (path, options) => {
@@ -30,7 +33,7 @@ export function cacheRouteRegexps(): void {
     }
     return compiled;
   };
-  module.pathToRegexp = Object.assign(memoised, { memoised: true as const });
+  exported.pathToRegexp = Object.assign(memoised, { memoised: true as const });
 }
 
 /**
