@@ -9,12 +9,10 @@ import { joinClusterMetrics } from './core/cluster-metrics';
 import { ConfigError, loadConfig, type Config } from './core/config';
 import type { Lifecycle } from './core/lifecycle';
 import { createLogger, type Logger } from './core/logging';
-import { boundHeapGrowth } from './core/memory';
 import { Metrics } from './core/metrics';
 import { listen } from './server';
 
 async function main(): Promise<void> {
-  boundHeapGrowth();
   loadDotenv({ quiet: true });
   const config = loadConfig();
   if (isClusterWorker()) {
