@@ -11,8 +11,9 @@ export interface Statement {
 export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
 
 /**
- * The hot lookups (the session check of every authenticated request, the
- * login lookup) as plain parameterised SQL on MikroORM's connection. MikroORM
+ * The hot reads (the session check of every authenticated request, the login
+ * lookup, the admin listing) as plain parameterised SQL on the connections of
+ * MikroORM's pool. MikroORM
  * would build each query anew, inline its values into the text (so the server
  * parses and plans every one) and hydrate entities no request keeps; this
  * sends a named statement that each pooled connection prepares once, with its
