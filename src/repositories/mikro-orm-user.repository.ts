@@ -59,26 +59,25 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
    * One named statement per combination of filters.
    */
   async list(query: UserListQuery): Promise<User[]> {
-    const where: string[] = [];
-    /** Which filters apply: the statement's text depends on nothing else, so it is named by them. */
-    const shape: string[] = [];
+    /** The filters that apply, by name: the statement's text depends on nothing else, so it is named by them. */
+    const filters: { name: string; clause: string }[] = [];
     const values: unknown[] = [];
     const bind = (value: unknown) => `$${values.push(value)}`;
-    const filter = (name: string, clause: string) => (shape.push(name), where.push(clause));
     if (query.q) {
       const pattern = bind(`%${escapeLike(query.q)}%`);
-      filter('q', `(u.username ilike ${pattern} or u.email ilike ${pattern})`);
+      filters.push({ name: 'q', clause: `(u.username ilike ${pattern} or u.email ilike ${pattern})` });
     }
-    if (query.role) filter('role', `u.roles @> array[${bind(query.role)}]::text[]`);
-    if (query.isActive !== undefined) filter('active', `u.is_active = ${bind(query.isActive)}`);
+    if (query.role) filters.push({ name: 'role', clause: `u.roles @> array[${bind(query.role)}]::text[]` });
+    if (query.isActive !== undefined) filters.push({ name: 'active', clause: `u.is_active = ${bind(query.isActive)}` });
     if (query.after) {
       const at = bind(query.after.createdAt);
-      filter('after', `(u.created_at > ${at} or (u.created_at = ${at} and u.id > ${bind(query.after.id)}))`);
+      const clause = `(u.created_at > ${at} or (u.created_at = ${at} and u.id > ${bind(query.after.id)}))`;
+      filters.push({ name: 'after', clause });
     }
+    const where = filters.length ? `where ${filters.map((f) => f.clause).join(' and ')}` : '';
     const statement: Statement = {
-      name: `gatehouse_user_list_${shape.join('_') || 'all'}`,
-      sql: `select ${USER_COLUMNS} from users u ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by u.created_at, u.id limit ${bind(query.limit)}`,
+      name: `gatehouse_user_list_${filters.map((f) => f.name).join('_') || 'all'}`,
+      sql: `select ${USER_COLUMNS} from users u ${where} order by u.created_at, u.id limit ${bind(query.limit)}`,
     };
     return (await this.sql.rows<UserRow>(statement, values)).map(userFromRow);
   }
