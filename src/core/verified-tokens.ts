@@ -1,3 +1,5 @@
+import jwt from 'jsonwebtoken';
+
 /** What a verified access token said, and which key verified it. */
 export interface VerifiedToken<Claims> {
   claims: Claims;
@@ -37,7 +39,7 @@ export class VerifiedTokens<Claims> {
 
   /** Keeps a token that has just passed verification (one without `exp` or `kid` is not kept). */
   remember(token: string, claims: Claims & { exp?: unknown }): void {
-    const kid = headerKid(token);
+    const kid = jwt.decode(token, { complete: true })?.header.kid;
     if (typeof claims.exp !== 'number' || kid === undefined) return;
     if (this.entries.size >= this.capacity) {
       const oldest = this.entries.keys().next();
@@ -48,16 +50,5 @@ export class VerifiedTokens<Claims> {
 
   get size(): number {
     return this.entries.size;
-  }
-}
-
-function headerKid(token: string): string | undefined {
-  try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : undefined;
-  } catch {
-    return undefined;
   }
 }
