@@ -369,6 +369,8 @@ export interface components {
             shutdown?: components["schemas"]["Check"];
             /** @description Present when `REDIS_URL` is set; failing while Redis does not answer. */
             redis?: components["schemas"]["Check"];
+            /** @description Failing when this instance's `MASTER_KEY` cannot decrypt the stored token-signing keys, so it could not sign tokens (instances sharing a database must share `MASTER_KEY`). */
+            signing_keys?: components["schemas"]["Check"];
         };
         Readiness: {
             /** @constant */

@@ -2,12 +2,15 @@ import type { DependencyContainer } from 'tsyringe';
 import { createContainer } from './container';
 import { LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
+import { ConflictError } from './core/errors';
 import type { Logger } from './core/logging';
 import { resolveMasterKey } from './core/master-key';
 import { connectRedis, waitForRedis } from './core/redis';
 import { deriveSecretKeys } from './core/security';
 import type { UnitOfWork } from './core/unit-of-work';
+import { claimDataDir } from './db/data-dir';
 import { openDatabase } from './db/open';
+import { SigningKeyService } from './services/signing-key.service';
 import { UserService } from './services/user.service';
 
 export interface Started {
@@ -19,16 +22,26 @@ export interface Started {
 const REDIS_START_WAIT_MS = 3_000;
 
 /**
- * What the server and the CLI share: settings -> database (migrated) and, for
- * the server's rate limits, Redis -> container.
+ * What the server and the CLI share: DATA_DIR's lock (embedded database; `role`
+ * names the holder to whoever finds it taken) -> settings -> database
+ * (migrated) and, for the server's rate limits, Redis -> container.
  */
-export async function bootstrap(config: Config, logger: Logger, options = { redis: true }): Promise<Started> {
+export async function bootstrap(
+  config: Config,
+  logger: Logger,
+  { redis: withRedis = true, role = 'server' }: { redis?: boolean; role?: string } = {},
+): Promise<Started> {
+  const lock = claimDataDir(config.database, logger, role);
   const secrets = deriveSecretKeys(resolveMasterKey(config, logger));
-  const db = await openDatabase(config.database, logger);
-  const redis = options.redis && config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
+  const db = await openDatabase(config.database, logger).catch((error: unknown) => {
+    lock?.release();
+    throw error;
+  });
+  const redis = withRedis && config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
   const close = async () => {
     redis?.disconnect();
     await db.close();
+    lock?.release();
   };
   try {
     if (redis && !(await waitForRedis(redis, REDIS_START_WAIT_MS))) {
@@ -42,13 +55,35 @@ export async function bootstrap(config: Config, logger: Logger, options = { redi
   }
 }
 
-/** Creates the configured first admin when ADMIN_EMAIL and ADMIN_PASSWORD are set and the username is free. */
+/**
+ * Creates the configured first admin (ADMIN_EMAIL and ADMIN_PASSWORD set) while no user has the
+ * admin role; otherwise says what it skipped. Never fails start-up over data users can create: an
+ * email or username taken by someone else, or an instance starting alongside that made the admin.
+ */
 export async function ensureConfiguredAdmin(container: DependencyContainer, config: Config): Promise<void> {
   const { username, email, password } = config.admin;
   if (!email || !password) return;
+  const logger = container.resolve<Logger>(LOGGER);
   const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
-  const created = await uow.run(() =>
-    container.resolve(UserService).ensureAdmin({ username, email, password, fullName: null }),
-  );
-  if (!created) container.resolve<Logger>(LOGGER).info('admin user exists', { username });
+  try {
+    const created = await uow.run(() =>
+      container.resolve(UserService).createFirstAdmin({ username, email, password, fullName: null }),
+    );
+    if (!created) logger.info('ADMIN_EMAIL and ADMIN_PASSWORD ignored: an admin exists already', { username });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    logger.warn(`first admin not created: its ${error.field} is taken by another user`, {
+      username,
+      setting: error.field === 'email' ? 'ADMIN_EMAIL' : 'ADMIN_USERNAME',
+    });
+  }
+}
+
+/**
+ * An instance whose MASTER_KEY cannot open the stored signing keys is not ready (readiness checks
+ * it too): says so in one line at start-up, rather than at the first login.
+ */
+export async function reportKeyMismatch(container: DependencyContainer): Promise<void> {
+  const problem = await container.resolve(SigningKeyService).keyProblem();
+  if (problem) container.resolve<Logger>(LOGGER).error(`not ready: ${problem}`, { setting: 'MASTER_KEY' });
 }

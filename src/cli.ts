@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
 import { bootstrap } from './bootstrap';
 import { UNIT_OF_WORK } from './container.tokens';
-import { ConfigError, loadConfig, type Config } from './core/config';
+import { loadConfig, type Config } from './core/config';
+import { AppError } from './core/errors';
 import { createLogger, type Logger } from './core/logging';
+import { StartupError } from './core/startup';
 import type { UnitOfWork } from './core/unit-of-work';
+import { claimDataDir } from './db/data-dir';
 import { openDatabase } from './db/open';
 import { SigningKeyService } from './services/signing-key.service';
 import { UserService } from './services/user.service';
@@ -23,19 +26,22 @@ commands:
   rotate-key      make a new token-signing key now; the old one keeps
                   verifying until its tokens have expired
 
-The database is DATABASE_URL, or the embedded one in DATA_DIR.`;
+The database is DATABASE_URL, or the embedded one in DATA_DIR, which one
+process uses at a time: stop the service before running a command on it.`;
 
 type Command = (config: Config, logger: Logger, args: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   async migrate(config, logger) {
+    const lock = claimDataDir(config.database, logger, 'command line (migrate)');
     const { database, close } = await openDatabase({ ...config.database, migrateOnStart: false }, logger);
     try {
-      const applied = await database.migrate();
+      const applied = await database.migrate(logger);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the schema is up to date');
       return 0;
     } finally {
       await close();
+      lock?.release();
     }
   },
 
@@ -60,7 +66,7 @@ const commands: Record<string, Command> = {
       );
       return 2;
     }
-    const { container, close } = await bootstrap(config, logger, { redis: false });
+    const { container, close } = await bootstrap(config, logger, { redis: false, role: 'command line (create-admin)' });
     try {
       const uow = container.resolve<UnitOfWork>(UNIT_OF_WORK);
       const created = await uow.run(() =>
@@ -76,7 +82,7 @@ const commands: Record<string, Command> = {
   },
 
   async 'rotate-key'(config, logger) {
-    const { container, close } = await bootstrap(config, logger, { redis: false });
+    const { container, close } = await bootstrap(config, logger, { redis: false, role: 'command line (rotate-key)' });
     try {
       const kid = await container.resolve(SigningKeyService).rotate();
       console.log(`new signing key: ${kid}`);
@@ -93,6 +99,7 @@ async function main([name, ...args]: string[]): Promise<number> {
     console.error(USAGE);
     return name === undefined || name === 'help' ? 0 : 2;
   }
+  process.umask(0o077);
   loadDotenv({ quiet: true });
   // ADMIN_EMAIL and ADMIN_PASSWORD are create-admin's defaults here, not the server's first admin.
   const config = loadConfig({ ...process.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
@@ -103,7 +110,9 @@ async function main([name, ...args]: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : error);
+    // What the operator can act on, in one line; anything else with its stack.
+    const known = error instanceof StartupError || error instanceof AppError;
+    console.error(known ? `${error.message}` : error);
     process.exit(1);
   },
 );

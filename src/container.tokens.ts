@@ -4,6 +4,7 @@ export const LOGGER = Symbol('Logger');
 export const PASSWORD_HASHER = Symbol('PasswordHasher');
 export const DATABASE_HEALTH = Symbol('DatabaseHealth');
 export const REDIS_HEALTH = Symbol('RedisHealth');
+export const KEY_HEALTH = Symbol('KeyHealth');
 export const DATABASE_CIRCUIT = Symbol('DatabaseCircuit');
 export const SECRET_KEYS = Symbol('SecretKeys');
 export { LIFECYCLE } from './core/lifecycle';

@@ -6,6 +6,7 @@ import {
   CREDENTIAL_REPOSITORY,
   DATABASE_CIRCUIT,
   DATABASE_HEALTH,
+  KEY_HEALTH,
   LIFECYCLE,
   LOGGER,
   LOGIN_THROTTLE,
@@ -88,5 +89,6 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   for (const service of [SigningKeyService, TokenService, AuthService, UserService]) {
     c.registerSingleton(service as never);
   }
+  c.register(KEY_HEALTH, { useFactory: (r) => r.resolve(SigningKeyService) });
   return c;
 }

@@ -1,18 +1,30 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { config as loadDotenv } from 'dotenv';
-import { createApp } from './app';
-import { bootstrap, ensureConfiguredAdmin } from './bootstrap';
 import { isClusterWorker, superviseWorkers, workersToRun } from './cluster';
-import { LIFECYCLE } from './container.tokens';
-import { joinClusterMetrics } from './core/cluster-metrics';
-import { ConfigError, loadConfig, type Config } from './core/config';
-import type { Lifecycle } from './core/lifecycle';
+import { loadConfig, type Config } from './core/config';
 import { createLogger, type Logger } from './core/logging';
-import { Metrics } from './core/metrics';
-import { listen } from './server';
+import { assertCanListen, fatalLine } from './core/startup';
+import { claimDataDir } from './db/data-dir';
+import type { Listening } from './server';
+
+// What the checks below need is loaded above; the rest of the service (express, the ORM, the
+// spec) only once they pass, so that a bad setting or a taken port fails in a fraction of a second.
+// `require`, not `import()`: the process also runs from source under tsx, whose import() is ESM's.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = {
+  bootstrap: () => require('./bootstrap') as typeof import('./bootstrap'),
+  app: () => require('./app') as typeof import('./app'),
+  server: () => require('./server') as typeof import('./server'),
+  tokens: () => require('./container.tokens') as typeof import('./container.tokens'),
+  metrics: () => require('./core/metrics') as typeof import('./core/metrics'),
+  clusterMetrics: () => require('./core/cluster-metrics') as typeof import('./core/cluster-metrics'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
+  // Files this process makes (the embedded database's, the development key) are its user's alone.
+  process.umask(0o077);
   loadDotenv({ quiet: true });
   const config = loadConfig();
   if (isClusterWorker()) {
@@ -21,6 +33,9 @@ async function main(): Promise<void> {
     return serve(config, createLogger(config.logLevel).child({ worker: cluster.worker?.id }), true);
   }
   const logger = createLogger(config.logLevel);
+  await assertCanListen(config.host, config.port);
+  // Before anything reads or writes DATA_DIR (bootstrap claims it again: the same lock).
+  claimDataDir(config.database, logger, 'server');
   const workers = workersToRun(config, logger);
   if (workers === 1) return serve(config, logger, false);
   await prepareOnce(config, logger);
@@ -29,6 +44,7 @@ async function main(): Promise<void> {
 
 /** What N workers must not race over: migrations (they start with them off) and the first admin. */
 async function prepareOnce(config: Config, logger: Logger): Promise<void> {
+  const { bootstrap, ensureConfiguredAdmin } = load.bootstrap();
   const { container, close } = await bootstrap(config, logger, { redis: false });
   try {
     await ensureConfiguredAdmin(container, config);
@@ -38,15 +54,21 @@ async function prepareOnce(config: Config, logger: Logger): Promise<void> {
 }
 
 async function serve(config: Config, logger: Logger, inCluster: boolean): Promise<void> {
+  const { bootstrap, ensureConfiguredAdmin, reportKeyMismatch } = load.bootstrap();
+  const { createApp } = load.app();
+  const { LIFECYCLE } = load.tokens();
   const { container, close } = await bootstrap(config, logger);
-  if (inCluster) joinClusterMetrics(container.resolve(Metrics));
-  else await ensureConfiguredAdmin(container, config);
-  const { server, shutdown } = await listen(
-    createApp(container),
-    config,
-    container.resolve<Lifecycle>(LIFECYCLE),
-    logger,
-  );
+  let listening: Listening;
+  try {
+    if (inCluster) load.clusterMetrics().joinClusterMetrics(container.resolve(load.metrics().Metrics));
+    else await ensureConfiguredAdmin(container, config);
+    await reportKeyMismatch(container);
+    listening = await load.server().listen(createApp(container), config, container.resolve(LIFECYCLE), logger);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const { server, shutdown } = listening;
   server.on('error', (error) => logger.error('server error', { error: error.message }));
 
   let stopping = false;
@@ -66,6 +88,7 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // One line, in the log's own format, whatever failed: a setting, the port, the database, a bug.
+  process.stdout.write(`${JSON.stringify({ ...fatalLine(error), timestamp: new Date().toISOString() })}\n`);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Config } from './core/config';
 import type { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
+import { listenError } from './core/startup';
 
 export interface Listening {
   server: http.Server;
@@ -41,9 +42,10 @@ export function listen(app: Express, config: Config, lifecycle: Lifecycle, logge
   };
 
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) => reject(listenError(error, config.host, config.port));
+    server.once('error', failed);
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const scheme = tls ? 'https' : 'http';
       logger.info('listening', { url: `${scheme}://${config.host}:${config.port}`, env: config.env });
       resolve({ server, shutdown });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './breaker';
+import { StartupError } from './startup';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
@@ -208,9 +209,10 @@ export interface Config {
   };
 }
 
-export class ConfigError extends Error {
+/** Every bad setting, said on one line: `invalid settings: PORT: must be … (got "x"); HOST: …`. */
+export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
-    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid settings: ${problems.join('; ')}`, [...new Set(problems.map((p) => p.split(/[:,]/)[0]))].join(', '));
     this.name = 'ConfigError';
   }
 }

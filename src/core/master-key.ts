@@ -23,7 +23,7 @@ export function resolveMasterKey(config: Pick<Config, 'env' | 'auth' | 'database
     // none yet
   }
   const key = randomBytes(32);
-  mkdirSync(config.database.dataDir, { recursive: true });
+  mkdirSync(config.database.dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
   logger.warn('MASTER_KEY is not set: generated a development key and stored it in DATA_DIR', { file });
   return key;

@@ -11,7 +11,8 @@ export interface OpenDatabase {
 
 /**
  * Connects to DATABASE_URL, or starts the embedded database in DATA_DIR when
- * none is set; waits for it with backoff and applies migrations if asked.
+ * none is set (the caller holds DATA_DIR's lock: see claimDataDir); waits for
+ * it with backoff and applies migrations if asked.
  */
 export async function openDatabase(settings: Config['database'], logger: Logger): Promise<OpenDatabase> {
   let url = settings.url;
@@ -30,7 +31,7 @@ export async function openDatabase(settings: Config['database'], logger: Logger)
   try {
     await waitForDatabase(database.orm, settings, logger);
     if (settings.migrateOnStart) {
-      const applied = await database.migrate();
+      const applied = await database.migrate(logger);
       logger.info('migrations up to date', { applied });
     }
   } catch (error) {

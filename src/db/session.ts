@@ -8,6 +8,7 @@ import { ConflictError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { PoolStats } from '../core/metrics';
 import { scope } from '../core/scope';
+import { StartupError } from '../core/startup';
 import { withTimeout } from '../core/time';
 import type { UnitOfWork } from '../core/unit-of-work';
 import { RefreshTokenSchema } from './entities/refresh-token.entity';
@@ -125,7 +126,10 @@ export async function waitForDatabase(orm: Orm, db: Config['database'], logger: 
       return;
     }
     if (attempt > db.connectRetries) {
-      throw new Error(`database unreachable after ${attempt} tries: ${check.reason}`);
+      throw new StartupError(
+        `database unreachable after ${attempt} tries (${check.reason}): check DATABASE_URL, or raise DB_CONNECT_RETRIES to wait longer`,
+        'DATABASE_URL',
+      );
     }
     const delayMs = Math.min(db.connectBackoffMs * 2 ** (attempt - 1), 30_000);
     logger.warn('database not reachable, retrying', { attempt, retry_in_ms: delayMs, reason: check.reason });
@@ -182,10 +186,36 @@ export class Database {
     return pending;
   }
 
-  async migrate(): Promise<string[]> {
-    const applied = await this.orm.getMigrator().up();
+  /**
+   * Applies pending migrations. On PostgreSQL, under an advisory lock held on a connection of its
+   * own (outside the pool, whatever its size), so that instances starting together migrate one
+   * after the other: the first applies them, the rest find nothing to do. The lock goes with the
+   * connection, should the process die. The embedded database has one process (DATA_DIR's lock).
+   */
+  async migrate(logger?: Logger): Promise<string[]> {
+    const up = async () => (await this.orm.getMigrator().up()).map((m) => m.name);
+    const applied = this.embedded ? await up() : await this.underMigrationLock(up, logger);
     this.migrated = true;
-    return applied.map((m) => m.name);
+    return applied;
+  }
+
+  private async underMigrationLock<T>(work: () => Promise<T>, logger?: Logger): Promise<T> {
+    const client = this.orm.em.getConnection().getKnex().client as RawConnections;
+    const connection = await client.acquireRawConnection();
+    try {
+      // Polled rather than waited for in one statement, which the driver's query timeout would cut short.
+      for (let waiting = false; ; waiting = true) {
+        const { rows } = await connection.query('select pg_try_advisory_lock($1) as locked', [MIGRATION_LOCK]);
+        if ((rows[0] as { locked: boolean }).locked) break;
+        if (!waiting) logger?.info('waiting for another instance to finish migrating');
+        await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_POLL_MS));
+      }
+      return await work();
+    } finally {
+      // Closing the connection releases the lock too; unlocking first frees it at once.
+      await connection.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+      await client.destroyRawConnection(connection);
+    }
   }
 
   /** The connection pool's usage, when the driver has a pool (undefined before it exists or after close). */
@@ -198,6 +228,20 @@ export class Database {
   close(): Promise<void> {
     return this.orm.close(true);
   }
+}
+
+/** Gatehouse's advisory lock key for migrations (any 64-bit number other tools do not use). */
+export const MIGRATION_LOCK = '7120484175836397569';
+const MIGRATION_LOCK_POLL_MS = 250;
+
+/** knex's own connections outside its pool (a node-postgres client each). */
+interface RawConnections {
+  acquireRawConnection(): Promise<RawConnection>;
+  destroyRawConnection(connection: RawConnection): Promise<void>;
+}
+
+interface RawConnection {
+  query(sql: string, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** The part of knex's tarn pool that poolStats reads. */

@@ -39,6 +39,10 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
     return (await this.em.count(UserEntity, { username: { $ilike: escapeLike(username) } })) > 0;
   }
 
+  async hasAdmin(): Promise<boolean> {
+    return (await this.em.count(UserEntity, { roles: { $contains: ['admin'] } })) > 0;
+  }
+
   async update(id: string, changes: UserChanges): Promise<User | null> {
     const entity = await this.em.findOne(UserEntity, { id });
     if (!entity) return null;

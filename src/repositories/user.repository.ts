@@ -21,6 +21,8 @@ export interface UserRepository {
   add(user: User, passwordHash: string): void;
   findById(id: string): Promise<User | null>;
   existsByUsername(username: string): Promise<boolean>;
+  /** Whether any user, active or not, has the admin role. */
+  hasAdmin(): Promise<boolean>;
   update(id: string, changes: UserChanges): Promise<User | null>;
   remove(id: string): Promise<boolean>;
   /** Up to `limit` users in (createdAt, id) order. */

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'tsyringe';
-import { DATABASE_CIRCUIT, DATABASE_HEALTH, LIFECYCLE, LOGGER, REDIS_HEALTH } from '../container.tokens';
+import { DATABASE_CIRCUIT, DATABASE_HEALTH, KEY_HEALTH, LIFECYCLE, LOGGER, REDIS_HEALTH } from '../container.tokens';
 import type { CircuitStateName } from '../core/breaker';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
@@ -17,6 +17,11 @@ export interface OptionalHealth {
 
 export const NOT_CONFIGURED: OptionalHealth = { configured: false, ping: async () => undefined };
 
+/** Whether this instance can open the stored signing keys (see SigningKeyService.keyProblem). */
+export interface KeyHealth {
+  keyProblem(): Promise<string | null>;
+}
+
 export interface Check {
   status: 'ok' | 'failing';
   detail?: string;
@@ -24,7 +29,14 @@ export interface Check {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: Check; migrations: Check; circuit: Check; shutdown: Check; redis?: Check };
+  checks: {
+    database: Check;
+    migrations: Check;
+    signing_keys: Check;
+    circuit: Check;
+    shutdown: Check;
+    redis?: Check;
+  };
 }
 
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -36,6 +48,7 @@ export class ReadinessService {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(LIFECYCLE) private readonly lifecycle: Pick<Lifecycle, 'shuttingDown'>,
     @inject(DATABASE_CIRCUIT) private readonly circuit: { readonly state: CircuitStateName },
+    @inject(KEY_HEALTH) private readonly keys: KeyHealth,
     @inject(REDIS_HEALTH) private readonly redis: OptionalHealth = NOT_CONFIGURED,
   ) {}
 
@@ -44,13 +57,16 @@ export class ReadinessService {
       this.probe('database', () => this.db.ping(READINESS_TIMEOUT_MS)),
       this.redis.configured ? this.probe('redis', () => this.redis.ping(READINESS_TIMEOUT_MS)) : undefined,
     ]);
+    const unknown: Check = { status: 'failing', detail: 'unknown while the database does not answer' };
     const migrations: Check =
       database.status === 'ok'
         ? await this.probe('migrations', async () => {
             const pending = await this.db.pendingMigrations();
             if (pending.length) throw new Error(`pending: ${pending.join(', ')}`);
           })
-        : { status: 'failing', detail: 'unknown while the database does not answer' };
+        : unknown;
+    // The keys are read from the database: with migrations pending there may be no table to read.
+    const signingKeys: Check = migrations.status === 'ok' ? await this.keyCheck() : unknown;
     // Read after the ping, which goes through the breaker: when a probe is due, the ping is that probe.
     const circuit: Check =
       this.circuit.state === 'closed'
@@ -59,8 +75,17 @@ export class ReadinessService {
     const shutdown: Check = this.lifecycle.shuttingDown
       ? { status: 'failing', detail: 'the process is shutting down' }
       : { status: 'ok' };
-    const ready = [database, migrations, circuit, shutdown, redis].every((c) => !c || c.status === 'ok');
-    return { ready, checks: { database, migrations, circuit, shutdown, ...(redis ? { redis } : {}) } };
+    const checks = { database, migrations, signing_keys: signingKeys, circuit, shutdown, ...(redis ? { redis } : {}) };
+    return { ready: Object.values(checks).every((c) => c.status === 'ok'), checks };
+  }
+
+  /** The mismatch is said as it is (an operator fixes it); a failure to read the keys, like any other. */
+  private async keyCheck(): Promise<Check> {
+    let problem: string | null = null;
+    const read = await this.probe('signing_keys', async () => {
+      problem = await this.keys.keyProblem();
+    });
+    return problem ? { status: 'failing', detail: problem } : read;
   }
 
   /** The reason goes to the log; the answer says only what failed, never a host or driver message. */
@@ -78,5 +103,6 @@ export class ReadinessService {
 const FAILING = {
   database: 'the database did not answer',
   migrations: 'migrations are pending or could not be read',
+  signing_keys: 'the signing keys could not be read',
   redis: 'redis did not answer; rate limits are counted per instance meanwhile',
 } as const;

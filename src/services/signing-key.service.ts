@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, typ
 import { inject, injectable } from 'tsyringe';
 import { CONFIG, LOGGER, SECRET_KEYS, SIGNING_KEY_REPOSITORY, UNIT_OF_WORK } from '../container.tokens';
 import type { Config } from '../core/config';
+import { AppError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import { decrypt, encrypt, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
@@ -13,6 +14,9 @@ const CACHE_TTL_MS = 60_000;
 /** An unknown kid reloads the keys at most this often. */
 const MISS_RELOAD_MS = 1_000;
 const CLOCK_SKEW_MS = 30_000;
+/** What readiness and the start-up line say when MASTER_KEY does not open the stored keys. */
+export const KEY_MISMATCH =
+  'MASTER_KEY cannot decrypt the stored signing keys: give this instance the MASTER_KEY the other instances use';
 
 interface CachedKey {
   kid: string;
@@ -34,6 +38,8 @@ interface CachedKey {
 export class SigningKeyService {
   private cache: { keys: CachedKey[]; loadedAt: number } | undefined;
   private loading: Promise<CachedKey[]> | undefined;
+  /** Keys found sealed under another MASTER_KEY, logged once each. */
+  private readonly unopenable = new Set<string>();
 
   constructor(
     @inject(SIGNING_KEY_REPOSITORY) private readonly repository: SigningKeyRepository,
@@ -53,6 +59,22 @@ export class SigningKeyService {
     if (!active) throw new Error('no signing key after rotation');
     active.privateKey ??= this.unseal(active);
     return { kid: active.kid, privateKey: active.privateKey };
+  }
+
+  /**
+   * Why this instance cannot sign: its MASTER_KEY does not open the stored keys (tried on the
+   * signing key, else the newest). Null when it can, or when there is no key yet.
+   */
+  async keyProblem(): Promise<string | null> {
+    const keys = await this.keys();
+    const key = keys.find((k) => k.retiredAt === null) ?? keys[0];
+    if (!key) return null;
+    try {
+      key.privateKey ??= this.unseal(key);
+      return null;
+    } catch {
+      return KEY_MISMATCH;
+    }
   }
 
   /** The public key for `kid`, or null when no usable key has it. */
@@ -79,6 +101,8 @@ export class SigningKeyService {
         await this.repository.lockRotation();
         const [newest] = await this.repository.listUsable(new Date());
         if (!force && newest && newest.retiredAt === null && !this.isDue(newest)) return newest.kid;
+        // A key made under another MASTER_KEY would lock every other instance out of signing.
+        if (newest) this.unseal(toCached(newest));
         const now = new Date();
         const key = this.generate(now);
         this.repository.add(key);
@@ -125,14 +149,22 @@ export class SigningKeyService {
     };
   }
 
+  /** The private key; a 503 (never a 500) when this instance's MASTER_KEY cannot open it. */
   private unseal(key: CachedKey): KeyObject {
+    let der: Buffer;
     try {
-      const der = decrypt(this.secrets.keyEncryption, key.sealedPrivateKey, key.kid);
-      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    } catch (error) {
-      this.logger.error('signing key cannot be decrypted: is MASTER_KEY the one it was made with?', { kid: key.kid });
-      throw error;
+      der = decrypt(this.secrets.keyEncryption, key.sealedPrivateKey, key.kid);
+    } catch {
+      if (!this.unopenable.has(key.kid)) {
+        this.unopenable.add(key.kid);
+        this.logger.error(KEY_MISMATCH, { kid: key.kid, setting: 'MASTER_KEY' });
+      }
+      // Not the client's fault, nor a bug: this instance is misconfigured (and not ready); another may answer.
+      throw new AppError('unavailable', 'This instance cannot sign tokens until its configuration is fixed.', {
+        headers: { 'Retry-After': '30' },
+      });
     }
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
 }
 

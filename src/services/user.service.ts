@@ -53,7 +53,16 @@ export class UserService {
     return this.create(input, ['user']);
   }
 
-  /** Creates an admin with this username unless a user has it already (start-up and CLI). */
+  /**
+   * The configured first admin (ADMIN_*), made only while no user has the admin role, so that a
+   * deleted or renamed admin is not brought back at the next start. Null when an admin exists.
+   */
+  async createFirstAdmin(input: NewUser): Promise<User | null> {
+    if (await this.users.hasAdmin()) return null;
+    return this.ensureAdmin(input);
+  }
+
+  /** Creates an admin with this username unless a user has it already (the CLI, and the first admin). */
   async ensureAdmin(input: NewUser): Promise<User | null> {
     if (await this.users.existsByUsername(input.username)) return null;
     const admin = await this.create(input, ['admin']);

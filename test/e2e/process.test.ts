@@ -2,7 +2,8 @@
  * The process entry as an operator runs it: settings from the environment,
  * the embedded database in DATA_DIR, migrations at start-up, SIGTERM.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userCreate } from '../factories/user.factory';
@@ -14,6 +15,14 @@ function logLines(output: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The line a process that could not start says why in; it says nothing else. */
+function fatal(output: string): Record<string, unknown> {
+  const lines = logLines(output).filter((line) => line.level === 'error');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]!.message).toMatch(/^cannot start: /);
+  return lines[0]!;
 }
 
 const post = (base: string, body: unknown, path = '/v1/users') =>
@@ -28,6 +37,10 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<{ co
   const code = await running.exited;
   return { code, output: running.output() };
 }
+
+/** `create-admin` for root, its password on standard input (STDIN in `env`). */
+const createRoot = (env: Record<string, string>) =>
+  cli(env, 'create-admin', '--username', 'root', '--email', 'root@example.com', '--password-stdin');
 
 async function bearerFor(base: string, username: string, password: string): Promise<string> {
   const res = await post(base, { username, password }, '/v1/auth/token');
@@ -75,26 +88,52 @@ describe('the server process on the embedded database', () => {
     expect(second.output()).toContain(`opening the embedded database in ${dataDir}`);
     expect(second.output()).not.toContain('creating the embedded database');
   }, 120_000);
+
+  it('one process at a time: a second server and the CLI fail at once naming the holder, and change nothing', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const server = start({ PORT: String(port), DATA_DIR: dataDir });
+    try {
+      await waitReady(base, server);
+      const pid = server.child.pid!;
+      const busy = new RegExp(`DATA_DIR ${dataDir} is in use by the Gatehouse server with PID ${pid} `);
+
+      const second = start({ PORT: String(await freePort()), DATA_DIR: dataDir });
+      expect(await second.exited).toBe(1);
+      expect(fatal(second.output())).toEqual(
+        expect.objectContaining({ message: expect.stringMatching(busy), setting: 'DATA_DIR' }),
+      );
+      expect(second.output()).not.toMatch(/opening the embedded database|embedded database started/);
+
+      const admin = await createRoot({ DATA_DIR: dataDir, STDIN: 'cli admin password' });
+      expect(admin.code).toBe(1);
+      expect(admin.output.trim()).toMatch(busy);
+      expect(admin.output.trim()).toMatch(/stop it, then run this command again$/);
+      expect(admin.output).not.toContain('created admin');
+      expect((await post(base, { username: 'root', password: 'cli admin password' }, '/v1/auth/token')).status).toBe(
+        401,
+      );
+      // The data is this user's alone.
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    // Released on exit: the next start takes it.
+    expect(existsSync(join(dataDir, 'gatehouse.lock'))).toBe(false);
+  }, 120_000);
 });
 
 describe('first admin and the CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('migrate, create-admin and rotate-key work on the embedded database; ADMIN_* creates the first admin', async () => {
+  it('migrate, create-admin and rotate-key work on the embedded database; ADMIN_* is skipped once an admin exists', async () => {
     const env = { DATA_DIR: dataDir };
     expect(await cli(env, 'migrate')).toEqual({ code: 0, output: expect.stringMatching(/applied: Migration/) });
     expect((await cli(env, 'migrate')).output).toMatch(/nothing to apply/);
 
-    const created = await cli(
-      { ...env, STDIN: 'cli admin password\n' },
-      'create-admin',
-      '--username',
-      'root',
-      '--email',
-      'root@example.com',
-      '--password-stdin',
-    );
+    const created = await createRoot({ ...env, STDIN: 'cli admin password\n' });
     expect(created).toEqual({ code: 0, output: expect.stringMatching(/created admin root/) });
     const again = await cli(
       { ...env, ADMIN_PASSWORD: 'another password 1' },
@@ -115,6 +154,7 @@ describe('first admin and the CLI', () => {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    // ADMIN_* makes the first admin only: root is one already.
     const server = start({
       ...env,
       PORT: String(port),
@@ -125,14 +165,12 @@ describe('first admin and the CLI', () => {
       await waitReady(base, server);
       const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
       expect(jwks.keys.map((k) => k.kid)).toEqual([kid]);
-      for (const [name, password] of [
-        ['root', 'cli admin password'],
-        ['admin', 'env admin password'],
-      ]) {
-        const bearer = await bearerFor(base, name!, password!);
-        expect((await fetch(`${base}/v1/users`, { headers: { authorization: bearer } })).status).toBe(200);
-      }
-      expect(server.output()).toMatch(/admin user created/);
+      const bearer = await bearerFor(base, 'root', 'cli admin password');
+      expect((await fetch(`${base}/v1/users`, { headers: { authorization: bearer } })).status).toBe(200);
+      expect((await post(base, { username: 'admin', password: 'env admin password' }, '/v1/auth/token')).status).toBe(
+        401,
+      );
+      expect(server.output()).toMatch(/ADMIN_EMAIL and ADMIN_PASSWORD ignored: an admin exists already/);
       expect(server.output()).not.toContain('env admin password');
     } finally {
       server.child.kill('SIGTERM');
@@ -148,11 +186,37 @@ describe('start-up failures', () => {
     expect(running.output()).toMatch(/MASTER_KEY: required in production/);
   }, 30_000);
 
-  it('stops with a clear message naming each bad setting', async () => {
+  it('stops with one line naming each bad setting', async () => {
     const running = start({ PORT: 'eighty', REGISTRATION_OPEN: 'perhaps' });
     expect(await running.exited).toBe(1);
-    expect(running.output()).toMatch(/PORT: must be a whole number/);
-    expect(running.output()).toMatch(/REGISTRATION_OPEN: must be true or false/);
+    expect(running.output().trim().split('\n')).toHaveLength(1);
+    expect(fatal(running.output())).toEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/PORT: must be a whole number.*; REGISTRATION_OPEN: must be true or false/),
+        setting: 'PORT, REGISTRATION_OPEN',
+      }),
+    );
+  }, 30_000);
+
+  it('stops with one line when the port is taken, before opening the database', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'gatehouse-port-')), 'data');
+    try {
+      const running = start({ PORT: String(port), DATA_DIR: dataDir });
+      expect(await running.exited).toBe(1);
+      expect(fatal(running.output())).toEqual(
+        expect.objectContaining({
+          message: `cannot start: 127.0.0.1:${port} is already in use by another process: set PORT to a free port, or stop that process`,
+          setting: 'PORT',
+        }),
+      );
+      expect(running.output()).not.toContain('database');
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      taken.close();
+    }
   }, 30_000);
 
   it('retries an unreachable database with backoff, logging each try, then gives up', async () => {
@@ -166,6 +230,11 @@ describe('start-up failures', () => {
     const retries = running.output().match(/database not reachable, retrying/g) ?? [];
     expect(retries).toHaveLength(2);
     expect(running.output()).toMatch(/"retry_in_ms":50[,}][\s\S]*"retry_in_ms":100[,}]/);
-    expect(running.output()).toMatch(/database unreachable after 3 tries/);
+    expect(fatal(running.output())).toEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/^cannot start: database unreachable after 3 tries \(.*\): check DATABASE_URL/),
+        setting: 'DATABASE_URL',
+      }),
+    );
   }, 30_000);
 });

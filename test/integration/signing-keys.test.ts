@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { SigningKeyEntity } from '../../src/db/entities/signing-key.entity';
-import { SigningKeyService } from '../../src/services/signing-key.service';
+import { reportKeyMismatch } from '../../src/bootstrap';
+import { KEY_MISMATCH, SigningKeyService } from '../../src/services/signing-key.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { newUser } from '../support/auth';
+import { login, newUser } from '../support/auth';
 import { expectProblem } from '../support/problem';
 import { testDatabaseUrl } from '../support/test-database';
 
@@ -110,19 +111,42 @@ describe('signing keys', () => {
       await b.close();
     }
   });
+});
 
-  it('a different MASTER_KEY cannot use the stored keys, and says why in the log', async () => {
-    await newUser(t.app);
-    const wrong = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+describe('an instance whose MASTER_KEY is not the one the stored keys were sealed with', () => {
+  it('is not ready and says why, answers a login with 503 (never 500), and refuses to rotate', async () => {
+    const { input } = await newUser(t.app);
+    const other = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
     try {
-      const { input } = await newUser(t.app);
-      const res = await request(wrong.app)
-        .post('/v1/auth/token')
-        .send({ username: input.username, password: input.password });
-      expectProblem(res, 500);
-      expect(wrong.logs.lines.join('\n')).toMatch(/cannot be decrypted/);
+      await reportKeyMismatch(other.container);
+      expect(other.logs.entries).toContainEqual(
+        expect.objectContaining({ level: 'error', message: `not ready: ${KEY_MISMATCH}`, setting: 'MASTER_KEY' }),
+      );
+
+      const ready = await request(other.app).get('/readyz');
+      expectProblem(ready, 503);
+      expect(ready.body.checks.signing_keys).toEqual({ status: 'failing', detail: KEY_MISMATCH });
+
+      for (let i = 0; i < 2; i++) {
+        const login = await request(other.app)
+          .post('/v1/auth/token')
+          .send({ username: input.username, password: input.password });
+        expectProblem(login, 503);
+        expect(login.headers['retry-after']).toBeDefined();
+      }
+      // Said once per key, not once per login.
+      expect(other.logs.entries.filter((e) => e.message === KEY_MISMATCH)).toHaveLength(1);
+
+      // A key made under the wrong MASTER_KEY would lock the other instances out of signing.
+      const kids = await jwksKids(t);
+      await expect(other.container.resolve(SigningKeyService).rotate()).rejects.toMatchObject({ code: 'unavailable' });
+      expect(await jwksKids(t)).toEqual(kids);
+
+      // The instances with the right key are unaffected.
+      await request(t.app).get('/readyz').expect(200);
+      await login(t.app, input.username, input.password);
     } finally {
-      await wrong.close();
+      await other.close();
     }
   });
 });

@@ -1,6 +1,9 @@
 import request from 'supertest';
-import { startTestApp, type TestApp } from '../support/app';
-import { newAdmin, newUser, type LoggedIn } from '../support/auth';
+import { ensureConfiguredAdmin } from '../../src/bootstrap';
+import { loadConfig } from '../../src/core/config';
+import { UserEntity } from '../../src/db/entities/user.entity';
+import { startTestApp, TEST_MASTER_KEY, type TestApp } from '../support/app';
+import { login, newAdmin, newUser, type LoggedIn } from '../support/auth';
 import { expectProblem } from '../support/problem';
 import { testDatabaseUrl } from '../support/test-database';
 
@@ -223,5 +226,51 @@ describe('the last active admin', () => {
       await request(iso.app).delete(`/v1/users/${second.user.id}`).set('authorization', second.bearer),
       409,
     );
+  });
+});
+
+describe('the first admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
+  let iso: TestApp;
+  const env = { ADMIN_EMAIL: 'boss@example.com', ADMIN_PASSWORD: 'first admin password' };
+  const config = () => loadConfig({ ...env, MASTER_KEY: TEST_MASTER_KEY });
+  const startUp = () => ensureConfiguredAdmin(iso.container, config());
+  const said = (message: RegExp) => iso.logs.entries.filter((e) => message.test(String(e.message)));
+  beforeAll(async () => {
+    iso = await startTestApp({ databaseUrl: testDatabaseUrl('admins') });
+    // This file's own database: the rule is about the whole table, so it starts with no user at all.
+    await iso.database.orm.em.fork().nativeDelete(UserEntity, {});
+  });
+  afterAll(() => iso.close());
+
+  it('is made only while no admin exists: a deleted admin stays deleted across restarts', async () => {
+    await startUp();
+    const admin = await login(iso.app, 'admin', env.ADMIN_PASSWORD);
+    const bearer = `Bearer ${admin.access_token}`;
+    // Another admin takes over and the first one is deleted.
+    const other = await newUser(iso.app);
+    await request(iso.app)
+      .patch(`/v1/users/${other.user.id}`)
+      .set('authorization', bearer)
+      .send({ roles: ['admin'] })
+      .expect(200);
+    const adminId = (await request(iso.app).get('/v1/users/me').set('authorization', bearer)).body.id as string;
+    await request(iso.app).delete(`/v1/users/${adminId}`).set('authorization', other.bearer).expect(204);
+
+    await startUp();
+    expect(said(/ADMIN_EMAIL and ADMIN_PASSWORD ignored: an admin exists already/)).toHaveLength(1);
+    expectProblem(
+      await request(iso.app).post('/v1/auth/token').send({ username: 'admin', password: env.ADMIN_PASSWORD }),
+      401,
+    );
+  });
+
+  it('never fails start-up when a user holds its email: says which setting collides, and goes on', async () => {
+    await iso.database.orm.em.fork().nativeDelete(UserEntity, {});
+    await newUser(iso.app, { username: 'someone', email: env.ADMIN_EMAIL });
+    await expect(startUp()).resolves.toBeUndefined();
+    expect(said(/first admin not created: its email is taken by another user/)).toEqual([
+      expect.objectContaining({ level: 'warn', setting: 'ADMIN_EMAIL', username: 'admin' }),
+    ]);
+    expect(iso.logs.lines.join('\n')).not.toContain(env.ADMIN_PASSWORD);
   });
 });

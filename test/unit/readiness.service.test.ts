@@ -1,7 +1,13 @@
 import type { CircuitStateName } from '../../src/core/breaker';
 import { createLogger } from '../../src/core/logging';
 import { Lifecycle } from '../../src/core/lifecycle';
-import { ReadinessService, type DatabaseHealth, type OptionalHealth } from '../../src/services/readiness.service';
+import {
+  ReadinessService,
+  type DatabaseHealth,
+  type KeyHealth,
+  type OptionalHealth,
+} from '../../src/services/readiness.service';
+import { KEY_MISMATCH } from '../../src/services/signing-key.service';
 import { MemoryTransport } from '../support/app';
 
 function setup(db: Partial<jest.Mocked<DatabaseHealth>>, redis?: OptionalHealth) {
@@ -9,8 +15,9 @@ function setup(db: Partial<jest.Mocked<DatabaseHealth>>, redis?: OptionalHealth)
   const health: jest.Mocked<DatabaseHealth> = { ping: jest.fn(), pendingMigrations: jest.fn(), ...db };
   const lifecycle = new Lifecycle();
   const circuit: { state: CircuitStateName } = { state: 'closed' };
-  const service = new ReadinessService(health, createLogger('debug', [logs]), lifecycle, circuit, redis);
-  return { service, health, logs, lifecycle, circuit };
+  const keys: jest.Mocked<KeyHealth> = { keyProblem: jest.fn(async () => null) };
+  const service = new ReadinessService(health, createLogger('debug', [logs]), lifecycle, circuit, keys, redis);
+  return { service, health, logs, lifecycle, circuit, keys };
 }
 
 describe('ReadinessService', () => {
@@ -24,6 +31,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         migrations: { status: 'ok' },
+        signing_keys: { status: 'ok' },
         circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
       },
@@ -73,14 +81,32 @@ describe('ReadinessService', () => {
     expect(result.checks.shutdown).toEqual({ status: 'failing', detail: 'the process is shutting down' });
   });
 
-  it('is not ready while migrations are pending', async () => {
-    const { service } = setup({
+  it('is not ready while migrations are pending, and then does not read the keys', async () => {
+    const { service, keys } = setup({
       ping: jest.fn(async (_timeoutMs: number) => {}),
       pendingMigrations: jest.fn(async () => ['Migration2']),
     });
     const result = await service.check();
     expect(result.ready).toBe(false);
     expect(result.checks.migrations.status).toBe('failing');
+    expect(result.checks.signing_keys.status).toBe('failing');
+    expect(keys.keyProblem).not.toHaveBeenCalled();
+  });
+
+  it('is not ready when MASTER_KEY cannot open the signing keys, and says so', async () => {
+    const { service, keys, logs } = setup({
+      ping: jest.fn(async (_timeoutMs: number) => {}),
+      pendingMigrations: jest.fn(async () => []),
+    });
+    keys.keyProblem.mockResolvedValue(KEY_MISMATCH);
+    const result = await service.check();
+    expect(result.ready).toBe(false);
+    expect(result.checks.signing_keys).toEqual({ status: 'failing', detail: KEY_MISMATCH });
+
+    keys.keyProblem.mockRejectedValue(new Error('relation "signing_keys" does not exist'));
+    const unread = await service.check();
+    expect(unread.checks.signing_keys).toEqual({ status: 'failing', detail: 'the signing keys could not be read' });
+    expect(logs.lines.join()).toContain('relation');
   });
 
   it('does not ask about migrations when the database is down, and logs why it failed', async () => {

@@ -14,6 +14,7 @@ function strictMocks() {
     add: jest.fn(),
     findById: jest.fn(),
     existsByUsername: jest.fn(),
+    hasAdmin: jest.fn(),
     update: jest.fn(),
     remove: jest.fn(),
     list: jest.fn(),

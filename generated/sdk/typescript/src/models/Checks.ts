@@ -57,6 +57,12 @@ export interface Checks {
      * @memberof Checks
      */
     redis?: Check;
+    /**
+     * Failing when this instance's `MASTER_KEY` cannot decrypt the stored token-signing keys, so it could not sign tokens (instances sharing a database must share `MASTER_KEY`).
+     * @type {Check}
+     * @memberof Checks
+     */
+    signing_keys?: Check;
 }
 
 /**
@@ -83,6 +89,7 @@ export function ChecksFromJSONTyped(json: any, ignoreDiscriminator: boolean): Ch
         'circuit': json['circuit'] == null ? undefined : CheckFromJSON(json['circuit']),
         'shutdown': json['shutdown'] == null ? undefined : CheckFromJSON(json['shutdown']),
         'redis': json['redis'] == null ? undefined : CheckFromJSON(json['redis']),
+        'signing_keys': json['signing_keys'] == null ? undefined : CheckFromJSON(json['signing_keys']),
     };
 }
 
@@ -102,6 +109,7 @@ export function ChecksToJSONTyped(value?: Checks | null, ignoreDiscriminator: bo
         'circuit': CheckToJSON(value['circuit']),
         'shutdown': CheckToJSON(value['shutdown']),
         'redis': CheckToJSON(value['redis']),
+        'signing_keys': CheckToJSON(value['signing_keys']),
     };
 }
 
