@@ -98,6 +98,7 @@ it('serves HTTPS with TLS_CERT_FILE/TLS_KEY_FILE, with HSTS', async () => {
     await waitFor(`https://127.0.0.1:${port}/healthz`, running.output);
     const res = await get(`https://127.0.0.1:${port}/healthz`);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+    expect(res.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
     expect(running.output()).toMatch(/"url":"https:\/\/127\.0\.0\.1:/);
   } finally {
     running.child.kill('SIGTERM');

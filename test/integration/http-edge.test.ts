@@ -58,11 +58,28 @@ describe('security headers', () => {
     expect(https.headers['strict-transport-security']).toMatch(/max-age=31536000/);
   });
 
+  it('lets the docs page load over plain HTTP from any host: no upgrade-insecure-requests', async () => {
+    const res = await request(t.app).get('/docs').set('Host', 'gatehouse.internal:8000');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+  });
+
+  it('keeps upgrade-insecure-requests in the CSP over HTTPS (here, as told by a trusted proxy)', async () => {
+    const res = await request(t.app)
+      .get('/docs')
+      .set('Host', 'gatehouse.example.com')
+      .set('X-Forwarded-Proto', 'https');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
+  });
+
   it('does not believe X-Forwarded-Proto without TRUST_PROXY', async () => {
     const plain = await startTestApp();
     try {
       const res = await request(plain.app).get('/healthz').set('X-Forwarded-Proto', 'https');
       expect(res.headers['strict-transport-security']).toBeUndefined();
+      expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
     } finally {
       await plain.close();
     }

@@ -5,15 +5,21 @@ import type { Config } from '../../core/config';
 
 /**
  * helmet's defaults suit a JSON API (and the docs page, whose assets are all
- * served from here); HSTS is sent only on HTTPS requests, where it means
- * something (behind a proxy, `TRUST_PROXY` makes X-Forwarded-Proto count).
+ * served from here). What only means something over HTTPS is sent only on
+ * HTTPS requests (behind a proxy, `TRUST_PROXY` makes X-Forwarded-Proto
+ * count): HSTS, and the CSP's `upgrade-insecure-requests`, which over plain
+ * HTTP would have a browser fetch the docs page's assets by https:// from a
+ * server that does not speak it (a blank page on any host but loopback).
  */
 export function securityHeaders(): RequestHandler[] {
+  const secureCsp = helmet.contentSecurityPolicy();
+  const plainCsp = helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } });
   return [
-    helmet({ strictTransportSecurity: false }),
+    helmet({ strictTransportSecurity: false, contentSecurityPolicy: false }),
     (req, res, next) => {
-      if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-      next();
+      if (!req.secure) return plainCsp(req, res, next);
+      res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      secureCsp(req, res, next);
     },
   ];
 }
