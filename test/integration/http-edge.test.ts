@@ -43,6 +43,44 @@ describe('CORS', () => {
   );
 });
 
+describe('Vary: Origin', () => {
+  const varies = (res: request.Response) =>
+    (res.headers.vary ?? '')
+      .split(',')
+      .map((v) => v.trim().toLowerCase())
+      .includes('origin');
+
+  it('is on every response while CORS origins are set: allowed, other or no Origin, preflights, errors', async () => {
+    const allowed = 'https://app.example.com';
+    const other = 'https://evil.example.com';
+    const preflight = (origin: string) =>
+      request(t.app).options('/v1/users').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+    const responses = {
+      allowed: await request(t.app).get('/healthz').set('Origin', allowed),
+      other: await request(t.app).get('/healthz').set('Origin', other),
+      none: await request(t.app).get('/healthz'),
+      'allowed preflight': await preflight(allowed),
+      'other preflight': await preflight(other),
+      'error, other origin': await request(t.app).get('/nowhere').set('Origin', other),
+      'error, no origin': await request(t.app).get('/v1/users/me'),
+    };
+    const without = Object.entries(responses)
+      .filter(([, res]) => !varies(res))
+      .map(([name]) => name);
+    expect(without).toEqual([]);
+    expect(responses.allowed.headers.vary).toBe('Origin');
+  });
+
+  it('is not sent when no CORS origins are set: no response depends on Origin', async () => {
+    const plain = await startTestApp();
+    try {
+      expect(varies(await request(plain.app).get('/healthz').set('Origin', 'https://app.example.com'))).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('security headers', () => {
   it('sends helmet defaults and no X-Powered-By', async () => {
     const res = await request(t.app).get('/healthz');

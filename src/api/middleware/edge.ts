@@ -24,10 +24,18 @@ export function securityHeaders(): RequestHandler[] {
   ];
 }
 
-/** CORS for the exact origins in CORS_ORIGINS; any other origin gets no CORS headers at all. */
+/**
+ * CORS for the exact origins in CORS_ORIGINS; any other origin gets no CORS
+ * headers at all. Whether a response has them then depends on Origin, so
+ * every response says `Vary: Origin` to caches: cors itself adds it only to
+ * the responses it allows, and a cached answer to another origin (or to none)
+ * would otherwise be served to an allowed one, without its CORS headers.
+ * Without CORS_ORIGINS no response depends on Origin, and nothing is added.
+ */
 export function corsAllowlist(config: Pick<Config, 'http'>): RequestHandler {
   const allowed = new Set(config.http.corsOrigins);
-  return cors({
+  if (allowed.size === 0) return (_req, _res, next) => next();
+  const corsHeaders = cors({
     origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -45,4 +53,8 @@ export function corsAllowlist(config: Pick<Config, 'http'>): RequestHandler {
     ],
     maxAge: 600,
   });
+  return (req, res, next) => {
+    res.vary('Origin');
+    corsHeaders(req, res, next);
+  };
 }
