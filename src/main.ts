@@ -46,6 +46,7 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
     config,
     container.resolve<Lifecycle>(LIFECYCLE),
     logger,
+    container.resolve(Metrics),
   );
   server.on('error', (error) => logger.error('server error', { error: error.message }));
 
