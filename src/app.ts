@@ -15,7 +15,7 @@ import { operationsRouter } from './api/router';
 import { AuthRoutes } from './api/routes/auth.routes';
 import { SystemRoutes } from './api/routes/system.routes';
 import { UsersRoutes } from './api/routes/users.routes';
-import { apiSpec } from './api/spec';
+import { validatorSpec } from './api/spec';
 import { CONFIG, LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
 import type { Logger } from './core/logging';
@@ -50,7 +50,7 @@ export function createApp(container: DependencyContainer): Express {
   app.use(express.json({ limit: config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: structuredClone(apiSpec) as ValidatorSpec,
+      apiSpec: validatorSpec() as ValidatorSpec,
       validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
       validateResponses: config.validateResponses,
       validateFormats: true,

@@ -60,10 +60,11 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
   const { container, close } = await bootstrap(config, logger);
   let listening: Listening;
   try {
-    if (inCluster) load.clusterMetrics().joinClusterMetrics(container.resolve(load.metrics().Metrics));
+    const metrics = container.resolve(load.metrics().Metrics);
+    if (inCluster) load.clusterMetrics().joinClusterMetrics(metrics);
     else await ensureConfiguredAdmin(container, config);
     await reportKeyMismatch(container);
-    listening = await load.server().listen(createApp(container), config, container.resolve(LIFECYCLE), logger);
+    listening = await load.server().listen(createApp(container), config, container.resolve(LIFECYCLE), logger, metrics);
   } catch (error) {
     await close();
     throw error;

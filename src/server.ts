@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { Express } from 'express';
+import { answerClientErrors } from './api/client-errors';
 import type { Config } from './core/config';
 import type { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
+import type { Metrics } from './core/metrics';
 import { listenError } from './core/startup';
 
 export interface Listening {
@@ -13,8 +15,17 @@ export interface Listening {
   shutdown(signal: string, done: () => Promise<void>): Promise<void>;
 }
 
-/** HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; timeouts from the settings. */
-export function listen(app: Express, config: Config, lifecycle: Lifecycle, logger: Logger): Promise<Listening> {
+/**
+ * HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; timeouts from the
+ * settings; requests its parser refuses are answered as problems too.
+ */
+export function listen(
+  app: Express,
+  config: Config,
+  lifecycle: Lifecycle,
+  logger: Logger,
+  metrics: Pick<Metrics, 'onClientError'>,
+): Promise<Listening> {
   const { tls } = config.http;
   const server: http.Server = tls
     ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
@@ -22,6 +33,7 @@ export function listen(app: Express, config: Config, lifecycle: Lifecycle, logge
   server.requestTimeout = config.http.requestTimeoutMs;
   server.headersTimeout = config.http.headersTimeoutMs;
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  server.on('clientError', answerClientErrors(logger, metrics.onClientError));
 
   const shutdown = async (signal: string, done: () => Promise<void>) => {
     logger.info('shutting down: readiness now fails', { signal, delay_ms: config.http.shutdownDelayMs });

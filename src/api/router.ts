@@ -9,7 +9,9 @@ import { requestCtx, type RequestCtx } from './dependencies';
 /**
  * Mounts every operation of the spec on its method and path. What the
  * handler staged is committed only when it succeeds; errors fall through to
- * the problem middleware.
+ * the problem middleware. A GET route also answers HEAD (express sends the
+ * same status and headers, without the body; the validator is given HEAD by
+ * `validatorSpec`), so HEAD runs the same guards, handler and unit of work.
  */
 export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow: UnitOfWork): Router {
   const router = Router();

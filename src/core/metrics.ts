@@ -50,6 +50,12 @@ export class Metrics {
     labelNames: ['limit'] as const,
     registers: [this.registry],
   });
+  private readonly clientErrors = new Counter({
+    name: 'gatehouse_http_client_errors_total',
+    help: 'Requests refused by the HTTP server before the app saw them (malformed or too large request line or headers, too slow), by status.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
   private readonly circuitState = new Gauge({
     name: 'gatehouse_db_circuit_state',
     help: 'The database circuit breaker: 0 closed, 1 half-open (probing), 2 open (database calls fail at once).',
@@ -112,6 +118,11 @@ export class Metrics {
     else if (event.event === 'login.failed') this.logins.inc({ result: 'failure' });
     else if (event.event === 'refresh.reuse_detected') this.refreshReuse.inc();
     else if (event.event === 'login.throttled') this.rateLimited.inc({ limit: 'login_failures' });
+  };
+
+  /** A request refused by the HTTP server itself, answered with this status (see api/client-errors.ts). */
+  readonly onClientError = (status: number): void => {
+    this.clientErrors.inc({ status });
   };
 
   /** A request refused by the named limit. */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { userCreate } from '../factories/user.factory';
@@ -50,6 +51,18 @@ function get(url: string): Promise<{ status: number; headers: http.IncomingHttpH
   });
 }
 
+/** Bytes as they are over TLS, and everything the server answers until it closes. */
+function rawTls(port: number, bytes: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    let answer = '';
+    const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => socket.write(bytes));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('the server did not close the connection')));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', fail);
+    socket.on('close', () => ok(answer));
+  });
+}
+
 async function waitFor(url: string, output: () => string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
@@ -68,7 +81,7 @@ it('refuses plain HTTP in production without TLS, a proxy or an opt-out', async 
   expect(running.output()).toMatch(/production serves HTTPS/);
 }, 30_000);
 
-it('serves HTTPS with TLS_CERT_FILE/TLS_KEY_FILE, with HSTS', async () => {
+it('serves HTTPS with TLS_CERT_FILE/TLS_KEY_FILE, with HSTS; a request its parser refuses gets a problem', async () => {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   execFileSync(
@@ -98,7 +111,15 @@ it('serves HTTPS with TLS_CERT_FILE/TLS_KEY_FILE, with HSTS', async () => {
     await waitFor(`https://127.0.0.1:${port}/healthz`, running.output);
     const res = await get(`https://127.0.0.1:${port}/healthz`);
     expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+    expect(res.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
     expect(running.output()).toMatch(/"url":"https:\/\/127\.0\.0\.1:/);
+
+    const refused = await rawTls(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(refused).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(refused).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+    const requestId = /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(refused)?.[1];
+    expect(refused).toContain(`"request_id":"${requestId}"`);
+    expect(running.output()).toContain(`"request_id":"${requestId}"`);
   } finally {
     running.child.kill('SIGTERM');
     expect(await running.exited).toBe(0);

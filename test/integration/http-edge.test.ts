@@ -43,6 +43,44 @@ describe('CORS', () => {
   );
 });
 
+describe('Vary: Origin', () => {
+  const varies = (res: request.Response) =>
+    (res.headers.vary ?? '')
+      .split(',')
+      .map((v) => v.trim().toLowerCase())
+      .includes('origin');
+
+  it('is on every response while CORS origins are set: allowed, other or no Origin, preflights, errors', async () => {
+    const allowed = 'https://app.example.com';
+    const other = 'https://evil.example.com';
+    const preflight = (origin: string) =>
+      request(t.app).options('/v1/users').set('Origin', origin).set('Access-Control-Request-Method', 'POST');
+    const responses = {
+      allowed: await request(t.app).get('/healthz').set('Origin', allowed),
+      other: await request(t.app).get('/healthz').set('Origin', other),
+      none: await request(t.app).get('/healthz'),
+      'allowed preflight': await preflight(allowed),
+      'other preflight': await preflight(other),
+      'error, other origin': await request(t.app).get('/nowhere').set('Origin', other),
+      'error, no origin': await request(t.app).get('/v1/users/me'),
+    };
+    const without = Object.entries(responses)
+      .filter(([, res]) => !varies(res))
+      .map(([name]) => name);
+    expect(without).toEqual([]);
+    expect(responses.allowed.headers.vary).toBe('Origin');
+  });
+
+  it('is not sent when no CORS origins are set: no response depends on Origin', async () => {
+    const plain = await startTestApp();
+    try {
+      expect(varies(await request(plain.app).get('/healthz').set('Origin', 'https://app.example.com'))).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('security headers', () => {
   it('sends helmet defaults and no X-Powered-By', async () => {
     const res = await request(t.app).get('/healthz');
@@ -58,11 +96,28 @@ describe('security headers', () => {
     expect(https.headers['strict-transport-security']).toMatch(/max-age=31536000/);
   });
 
+  it('lets the docs page load over plain HTTP from any host: no upgrade-insecure-requests', async () => {
+    const res = await request(t.app).get('/docs').set('Host', 'gatehouse.internal:8000');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+  });
+
+  it('keeps upgrade-insecure-requests in the CSP over HTTPS (here, as told by a trusted proxy)', async () => {
+    const res = await request(t.app)
+      .get('/docs')
+      .set('Host', 'gatehouse.example.com')
+      .set('X-Forwarded-Proto', 'https');
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(res.headers['content-security-policy']).toMatch(/upgrade-insecure-requests/);
+  });
+
   it('does not believe X-Forwarded-Proto without TRUST_PROXY', async () => {
     const plain = await startTestApp();
     try {
       const res = await request(plain.app).get('/healthz').set('X-Forwarded-Proto', 'https');
       expect(res.headers['strict-transport-security']).toBeUndefined();
+      expect(res.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
     } finally {
       await plain.close();
     }

@@ -40,24 +40,32 @@ const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').r
 export interface Exercised {
   operationId: string;
   status: number;
+  /** Set for HEAD, which the server answers for every GET operation (the coverage counts it apart). */
+  method?: 'HEAD';
 }
 
 export const violations: string[] = [];
 export const exercised: Exercised[] = [];
 
-/** The operation the spec has for this method and path, if any. */
+/** The operation the spec has for this method and path, if any; HEAD is the GET operation's. */
 function find(method: string, path: string) {
   const route = routes.find((r) => r.pattern.test(path));
-  return { route, op: route?.methods[method.toLowerCase()] };
+  const specMethod = method === 'HEAD' ? 'get' : method.toLowerCase();
+  return { route, op: route?.methods[specMethod] };
 }
 
-/** Validates one finished exchange; returns a description of what is wrong, or null. */
+/**
+ * Validates one finished exchange; returns a description of what is wrong, or null.
+ * A HEAD exchange is checked as its GET (status, headers' media type) and must have no body.
+ */
 export function check(method: string, path: string, status: number, contentType: string, body: string): string | null {
   const { route, op } = find(method, path);
+  const head = method === 'HEAD';
+  if (head && body.length > 0) return `HEAD ${path}: ${status} sent a body`;
   if (!route || !op) {
     // outside the spec: only errors, as problem+json
     if (status < 400) return `${method} ${path}: ${status} for a path/method the spec does not have`;
-    return isProblem(contentType, body) ? null : `${method} ${path}: ${status} is not problem+json`;
+    return isProblem(contentType, head ? undefined : body) ? null : `${method} ${path}: ${status} is not problem+json`;
   }
   const where = `${op.operationId} (${method} ${route.template}) -> ${status}`;
   const [response, responsePointer] = resolve(
@@ -72,7 +80,7 @@ export function check(method: string, path: string, status: number, contentType:
   const documented = mediaTypes.find((m) => m.split(';')[0]!.trim() === mediaType);
   if (documented === undefined)
     return `${where}: content-type ${mediaType || '(none)'}, documented ${mediaTypes.join(', ')}`;
-  if (!(mediaType === 'application/json' || mediaType.endsWith('+json'))) return null;
+  if (head || !(mediaType === 'application/json' || mediaType.endsWith('+json'))) return null;
   const ref = `openapi.json#/${responsePointer}/${pointer('content', documented, 'schema')}`;
   let validate = validators.get(ref);
   if (!validate) validators.set(ref, (validate = ajv.compile({ $ref: ref })));
@@ -99,8 +107,10 @@ function resolve(value: unknown, at: string): [{ content?: Record<string, unknow
   return resolve(target, path);
 }
 
-function isProblem(contentType: string, body: string): boolean {
+/** A problem+json response; its members too when there is a body to read (not for HEAD). */
+function isProblem(contentType: string, body: string | undefined): boolean {
   if (!contentType.startsWith('application/problem+json')) return false;
+  if (body === undefined) return true;
   const problem = JSON.parse(body) as Record<string, unknown>;
   return ['type', 'title', 'status', 'detail', 'instance', 'request_id'].every((k) => k in problem);
 }
@@ -138,7 +148,9 @@ function recorder(): RequestHandler {
       if (req.method === 'OPTIONS') return; // CORS preflights, answered before the spec is consulted
       const body = req.method === 'HEAD' ? '' : Buffer.concat(chunks).toString('utf8');
       const operationId = find(req.method, path).op?.operationId;
-      if (operationId) exercised.push({ operationId, status: res.statusCode });
+      if (operationId) {
+        exercised.push({ operationId, status: res.statusCode, ...(req.method === 'HEAD' ? { method: 'HEAD' } : {}) });
+      }
       const problem = check(req.method, path, res.statusCode, String(res.getHeader('content-type') ?? ''), body);
       if (problem) violations.push(problem);
     });

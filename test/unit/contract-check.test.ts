@@ -41,6 +41,18 @@ describe('the independent response check', () => {
     expect(check('GET', '/v1/users/me', 200, 'application/json', '{}')).toMatch(/^getMe /);
   });
 
+  it('checks HEAD as the GET operation, without a body', () => {
+    expect(check('HEAD', '/healthz', 200, 'application/json', '')).toBeNull();
+    expect(check('HEAD', '/v1/users/me', 401, 'application/problem+json', '')).toBeNull();
+    expect(check('HEAD', '/v1/users/me', 304, '', '')).toBeNull();
+    expect(check('HEAD', '/healthz', 200, 'text/plain', '')).toMatch(
+      /^getHealth \(HEAD \/healthz\) -> 200: content-type/,
+    );
+    expect(check('HEAD', '/healthz', 200, 'application/json', '{}')).toMatch(/sent a body/);
+    expect(check('HEAD', '/v1/auth/token', 200, 'application/json', '')).toMatch(/spec does not have/);
+    expect(check('HEAD', '/v1/auth/token', 405, 'application/problem+json', '')).toBeNull();
+  });
+
   it('outside the spec, allows only problem+json errors', () => {
     expect(check('GET', '/nowhere', 404, 'application/problem+json', problem(404))).toBeNull();
     expect(check('GET', '/nowhere', 200, 'text/html', '<html>')).toMatch(/path\/method the spec does not have/);

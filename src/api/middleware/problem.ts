@@ -124,7 +124,7 @@ const DETAILS: Partial<Record<ErrorCode, string>> = {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const error = toAppError(err);
-    const { status, title } = STATUS[error.code];
+    const { status } = STATUS[error.code];
     const cause = error.options.cause ?? error;
     if (error.code === 'unavailable') {
       // Expected while a dependency is down, once per request: a line each, not a stack trace each.
@@ -141,16 +141,22 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       .status(status)
       .set(error.options.headers ?? {})
       .type('application/problem+json')
-      .json({
-        ...error.options.extensions,
-        type: PROBLEM_TYPE_PREFIX + error.code,
-        title,
-        status,
-        detail: error.message,
-        instance: instance(req),
-        request_id: req.id,
-        ...(error.options.errors ? { errors: error.options.errors } : {}),
-      });
+      .json(problemDocument(error, instance(req), req.id));
+  };
+}
+
+/** The RFC 9457 document for an error: the one shape of every problem, wherever it is answered. */
+export function problemDocument(error: AppError, instance: string, requestId: string): Record<string, unknown> {
+  const { status, title } = STATUS[error.code];
+  return {
+    ...error.options.extensions,
+    type: PROBLEM_TYPE_PREFIX + error.code,
+    title,
+    status,
+    detail: error.message,
+    instance,
+    request_id: requestId,
+    ...(error.options.errors ? { errors: error.options.errors } : {}),
   };
 }
 
