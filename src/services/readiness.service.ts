@@ -66,7 +66,12 @@ export class ReadinessService {
           })
         : unknown;
     // The keys are read from the database: with migrations pending there may be no table to read.
-    const signingKeys: Check = migrations.status === 'ok' ? await this.keyCheck() : unknown;
+    const signingKeys: Check =
+      migrations.status === 'ok'
+        ? await this.keyCheck()
+        : database.status === 'ok'
+          ? { status: 'failing', detail: 'unknown until the migrations are applied' }
+          : unknown;
     // Read after the ping, which goes through the breaker: when a probe is due, the ping is that probe.
     const circuit: Check =
       this.circuit.state === 'closed'

@@ -97,6 +97,7 @@ describe('system', () => {
         migrations: { status: 'ok' },
         circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
+        signing_keys: { status: 'ok' },
         // the suite's apps count in Redis when REDIS_URL is set
         ...(process.env.REDIS_URL ? { redis: { status: 'ok' } } : {}),
       },

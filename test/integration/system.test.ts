@@ -40,6 +40,7 @@ describe('probes', () => {
         migrations: { status: 'ok' },
         circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
+        signing_keys: { status: 'ok' },
       },
     });
   });
@@ -53,6 +54,7 @@ describe('probes', () => {
         migrations: { status: 'failing', detail: expect.any(String) },
         circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
+        signing_keys: { status: 'failing', detail: 'unknown until the migrations are applied' },
       });
       expect((await request(unmigrated.app).get('/healthz')).status).toBe(200);
     } finally {
@@ -70,6 +72,7 @@ describe('probes', () => {
         migrations: { status: 'failing', detail: expect.any(String) },
         circuit: { status: 'ok' },
         shutdown: { status: 'ok' },
+        signing_keys: { status: 'failing', detail: 'unknown while the database does not answer' },
       });
       expect(res.text).not.toContain('127.0.0.1');
       expect(res.text).not.toContain('ECONNREFUSED');
