@@ -80,10 +80,18 @@ export async function ensureConfiguredAdmin(container: DependencyContainer, conf
 }
 
 /**
- * An instance whose MASTER_KEY cannot open the stored signing keys is not ready (readiness checks
- * it too): says so in one line at start-up, rather than at the first login.
+ * Makes the first signing key at start-up when there is none, sealed under this instance's
+ * MASTER_KEY: an instance started later with another key is then found out at its own start,
+ * instead of signing first and locking the others out. An instance whose MASTER_KEY cannot open
+ * the stored keys is not ready (readiness checks it too) and says so in one line.
  */
-export async function reportKeyMismatch(container: DependencyContainer): Promise<void> {
-  const problem = await container.resolve(SigningKeyService).keyProblem();
-  if (problem) container.resolve<Logger>(LOGGER).error(`not ready: ${problem}`, { setting: 'MASTER_KEY' });
+export async function prepareSigningKey(container: DependencyContainer): Promise<void> {
+  const keys = container.resolve(SigningKeyService);
+  const logger = container.resolve<Logger>(LOGGER);
+  try {
+    // keyProblem logs the mismatch, once per key.
+    if ((await keys.keyProblem()) === null) await keys.signingKey();
+  } catch (error) {
+    logger.warn('signing keys not checked at start-up: readiness checks them', { reason: (error as Error).message });
+  }
 }

@@ -42,19 +42,20 @@ async function main(): Promise<void> {
   superviseWorkers(workers, config, logger);
 }
 
-/** What N workers must not race over: migrations (they start with them off) and the first admin. */
+/** What N workers must not race over: migrations (they start with them off), the first admin, the first key. */
 async function prepareOnce(config: Config, logger: Logger): Promise<void> {
-  const { bootstrap, ensureConfiguredAdmin } = load.bootstrap();
+  const { bootstrap, ensureConfiguredAdmin, prepareSigningKey } = load.bootstrap();
   const { container, close } = await bootstrap(config, logger, { redis: false });
   try {
     await ensureConfiguredAdmin(container, config);
+    await prepareSigningKey(container);
   } finally {
     await close();
   }
 }
 
 async function serve(config: Config, logger: Logger, inCluster: boolean): Promise<void> {
-  const { bootstrap, ensureConfiguredAdmin, reportKeyMismatch } = load.bootstrap();
+  const { bootstrap, ensureConfiguredAdmin, prepareSigningKey } = load.bootstrap();
   const { createApp } = load.app();
   const { LIFECYCLE } = load.tokens();
   const { container, close } = await bootstrap(config, logger);
@@ -63,7 +64,7 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
     const metrics = container.resolve(load.metrics().Metrics);
     if (inCluster) load.clusterMetrics().joinClusterMetrics(metrics);
     else await ensureConfiguredAdmin(container, config);
-    await reportKeyMismatch(container);
+    await prepareSigningKey(container);
     listening = await load.server().listen(createApp(container), config, container.resolve(LIFECYCLE), logger, metrics);
   } catch (error) {
     await close();

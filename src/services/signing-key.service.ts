@@ -157,7 +157,7 @@ export class SigningKeyService {
     } catch {
       if (!this.unopenable.has(key.kid)) {
         this.unopenable.add(key.kid);
-        this.logger.error(KEY_MISMATCH, { kid: key.kid, setting: 'MASTER_KEY' });
+        this.logger.error(`not ready: ${KEY_MISMATCH}`, { kid: key.kid, setting: 'MASTER_KEY' });
       }
       // Not the client's fault, nor a bug: this instance is misconfigured (and not ready); another may answer.
       throw new AppError('unavailable', 'This instance cannot sign tokens until its configuration is fixed.', {

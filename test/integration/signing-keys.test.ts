@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { SigningKeyEntity } from '../../src/db/entities/signing-key.entity';
-import { reportKeyMismatch } from '../../src/bootstrap';
+import { prepareSigningKey } from '../../src/bootstrap';
 import { KEY_MISMATCH, SigningKeyService } from '../../src/services/signing-key.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { login, newUser } from '../support/auth';
@@ -118,7 +118,7 @@ describe('an instance whose MASTER_KEY is not the one the stored keys were seale
     const { input } = await newUser(t.app);
     const other = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
     try {
-      await reportKeyMismatch(other.container);
+      await prepareSigningKey(other.container);
       expect(other.logs.entries).toContainEqual(
         expect.objectContaining({ level: 'error', message: `not ready: ${KEY_MISMATCH}`, setting: 'MASTER_KEY' }),
       );
@@ -135,7 +135,7 @@ describe('an instance whose MASTER_KEY is not the one the stored keys were seale
         expect(login.headers['retry-after']).toBeDefined();
       }
       // Said once per key, not once per login.
-      expect(other.logs.entries.filter((e) => e.message === KEY_MISMATCH)).toHaveLength(1);
+      expect(other.logs.entries.filter((e) => e.message === `not ready: ${KEY_MISMATCH}`)).toHaveLength(1);
 
       // A key made under the wrong MASTER_KEY would lock the other instances out of signing.
       const kids = await jwksKids(t);
@@ -147,6 +147,29 @@ describe('an instance whose MASTER_KEY is not the one the stored keys were seale
       await login(t.app, input.username, input.password);
     } finally {
       await other.close();
+    }
+  });
+
+  it('is found out at its start even when no key existed yet: the first instance to start makes it', async () => {
+    await t.database.orm.em.fork().nativeDelete(SigningKeyEntity, {});
+    const first = await start();
+    const other = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+    try {
+      await prepareSigningKey(first.container);
+      await prepareSigningKey(other.container);
+      expect(other.logs.entries).toContainEqual(expect.objectContaining({ message: `not ready: ${KEY_MISMATCH}` }));
+      expectProblem(await request(other.app).get('/readyz'), 503);
+      await request(first.app).get('/readyz').expect(200);
+      // Before the fix, the other instance, asked first, made the key, and the right ones answered 503.
+      const { input } = await newUser(first.app);
+      expectProblem(
+        await request(other.app).post('/v1/auth/token').send({ username: input.username, password: input.password }),
+        503,
+      );
+      await login(first.app, input.username, input.password);
+      await login(t.app, input.username, input.password);
+    } finally {
+      await Promise.all([first.close(), other.close()]);
     }
   });
 });
