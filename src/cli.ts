@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { config as loadDotenv } from 'dotenv';
 import { bootstrap } from './bootstrap';
 import { UNIT_OF_WORK } from './container.tokens';
-import { loadConfig, type Config } from './core/config';
+import { loadConfig, readSecretFiles, type Config } from './core/config';
 import { AppError } from './core/errors';
 import { createLogger, type Logger } from './core/logging';
 import { StartupError } from './core/startup';
@@ -22,14 +22,15 @@ commands:
                   --username NAME (default: ADMIN_USERNAME or admin)
                   --email EMAIL   (default: ADMIN_EMAIL)
                   --password-stdin  read the password from standard input
-                                    (else ADMIN_PASSWORD is used)
+                                    (else ADMIN_PASSWORD or ADMIN_PASSWORD_FILE)
   rotate-key      make a new token-signing key now; the old one keeps
                   verifying until its tokens have expired
 
 The database is DATABASE_URL, or the embedded one in DATA_DIR, which one
 process uses at a time: stop the service before running a command on it.`;
 
-type Command = (config: Config, logger: Logger, args: string[]) => Promise<number>;
+/** `env`: the environment with the secrets read from their `*_FILE`s. */
+type Command = (config: Config, logger: Logger, args: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 
 const commands: Record<string, Command> = {
   async migrate(config, logger) {
@@ -45,17 +46,15 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async 'create-admin'(config, logger, args) {
+  async 'create-admin'(config, logger, args, env) {
     const { values } = parseArgs({
       args,
       options: { username: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     });
-    const password = values['password-stdin']
-      ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
-      : process.env.ADMIN_PASSWORD;
+    const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : env.ADMIN_PASSWORD;
     const admin = {
       username: values.username ?? config.admin.username,
-      email: values.email ?? process.env.ADMIN_EMAIL,
+      email: values.email ?? env.ADMIN_EMAIL,
     };
     // The same rules as the API's sign-up, checked again by loadConfig.
     const checked = loadConfig({ ADMIN_USERNAME: admin.username, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: password });
@@ -102,9 +101,10 @@ async function main([name, ...args]: string[]): Promise<number> {
   process.umask(0o077);
   loadDotenv({ quiet: true });
   // ADMIN_EMAIL and ADMIN_PASSWORD are create-admin's defaults here, not the server's first admin.
-  const config = loadConfig({ ...process.env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
+  const env = readSecretFiles(process.env);
+  const config = loadConfig({ ...env, ADMIN_EMAIL: undefined, ADMIN_PASSWORD: undefined });
   const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'warn');
-  return command(config, logger, args);
+  return command(config, logger, args, env);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './breaker';
@@ -217,8 +218,38 @@ export class ConfigError extends StartupError {
   }
 }
 
+/** Never shown in an error; each may come from the file `<NAME>_FILE` names instead (Docker and Kubernetes secrets). */
+export const SECRET_SETTINGS = ['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'REDIS_URL'] as const;
+
+/**
+ * The environment with each secret `<NAME>` taken from the file `<NAME>_FILE` names, less one
+ * trailing newline, and no `*_FILE` left (so reading it again changes nothing). Setting both, or
+ * a file that cannot be read, is a ConfigError that names the variable and the path.
+ */
+export function readSecretFiles(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const resolved = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const path = env[`${name}_FILE`];
+    delete resolved[`${name}_FILE`];
+    if (!path) continue;
+    if (env[name]) {
+      problems.push(`${name}, ${name}_FILE: set one or the other, not both`);
+      continue;
+    }
+    try {
+      resolved[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return resolved;
+}
+
 /** Reads and validates every setting; throws ConfigError naming each bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const env = readSecretFiles(environment);
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -316,11 +347,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-const SECRET_SETTINGS = new Set(['DATABASE_URL', 'MASTER_KEY', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'REDIS_URL']);
-
 function show(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0]);
-  if (SECRET_SETTINGS.has(key)) return 'a value that is not shown';
+  if ((SECRET_SETTINGS as readonly string[]).includes(key)) return 'a value that is not shown';
   const value = env[key];
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }

@@ -2,7 +2,7 @@
  * The process entry as an operator runs it: settings from the environment,
  * the embedded database in DATA_DIR, migrations at start-up, SIGTERM.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,11 +126,18 @@ describe('the server process on the embedded database', () => {
 
 describe('first admin and the CLI', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const secrets = mkdtempSync(join(tmpdir(), 'gatehouse-secrets-'));
+  afterAll(() => [dataDir, secrets].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   it('migrate, create-admin and rotate-key work on the embedded database; ADMIN_* is skipped once an admin exists', async () => {
     const env = { DATA_DIR: dataDir };
-    expect(await cli(env, 'migrate')).toEqual({ code: 0, output: expect.stringMatching(/applied: Migration/) });
+    // A secret mounted as a file, as Docker and Kubernetes do; the CLI's migrate runs beside it (a migration job).
+    const adminPasswordFile = join(secrets, 'admin_password');
+    writeFileSync(adminPasswordFile, 'env admin password\n');
+    expect(await cli({ ...env, ADMIN_PASSWORD_FILE: adminPasswordFile }, 'migrate')).toEqual({
+      code: 0,
+      output: expect.stringMatching(/applied: Migration/),
+    });
     expect((await cli(env, 'migrate')).output).toMatch(/nothing to apply/);
 
     const created = await createRoot({ ...env, STDIN: 'cli admin password\n' });
@@ -159,7 +166,7 @@ describe('first admin and the CLI', () => {
       ...env,
       PORT: String(port),
       ADMIN_EMAIL: 'boss@example.com',
-      ADMIN_PASSWORD: 'env admin password',
+      ADMIN_PASSWORD_FILE: adminPasswordFile,
     });
     try {
       await waitReady(base, server);

@@ -1,5 +1,7 @@
-import { availableParallelism } from 'node:os';
-import { ConfigError, loadConfig } from '../../src/core/config';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS } from '../../src/core/config';
 
 const key = Buffer.alloc(32, 1).toString('base64');
 
@@ -241,5 +243,82 @@ describe('loadConfig', () => {
   it('refuses out-of-range numbers', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be at most 65535/);
     expect(() => loadConfig({ DB_POOL_MAX: '0' })).toThrow(/DB_POOL_MAX/);
+  });
+});
+
+describe('secrets from files (<NAME>_FILE)', () => {
+  let dir: string;
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-secrets-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads every secret from its file, less one trailing newline', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      ALLOW_INSECURE_HTTP: 'true',
+      MASTER_KEY_FILE: file('master_key', `${key}\n`),
+      DATABASE_URL_FILE: file('database_url', 'postgresql://u:p@db:5432/app\r\n'),
+      REDIS_URL_FILE: file('redis_url', 'redis://:p@cache:6379'),
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD_FILE: file('admin_password', 'ends with spaces and a blank line  \n\n'),
+      METRICS_TOKEN_FILE: file('metrics_token', 'a-metrics-scrape-token\n'),
+    });
+    expect(config.auth.masterKey).toEqual(Buffer.from(key, 'base64'));
+    expect(config.database.url).toBe('postgresql://u:p@db:5432/app');
+    expect(config.redis.url).toBe('redis://:p@cache:6379');
+    expect(config.admin.password).toBe('ends with spaces and a blank line  \n');
+    expect(config.metrics.token).toBe('a-metrics-scrape-token');
+  });
+
+  it.each(SECRET_SETTINGS)('refuses %s together with its _FILE', (name) => {
+    const attempt = () => loadConfig({ [name]: 'a secret value', [`${name}_FILE`]: file('secret', 'another') });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(`${name}, ${name}_FILE: set one or the other, not both`);
+    expect(attempt).not.toThrow(/a secret value|another/);
+  });
+
+  it('names the variable and the path of a file it cannot read, never a content', () => {
+    const missing = join(dir, 'missing');
+    expect(() => loadConfig({ MASTER_KEY_FILE: missing })).toThrow(`MASTER_KEY_FILE: cannot read ${missing} (ENOENT)`);
+    expect(() => loadConfig({ DATABASE_URL_FILE: dir })).toThrow(`DATABASE_URL_FILE: cannot read ${dir} (EISDIR)`);
+    if (process.getuid?.() !== 0) {
+      // root reads a file whatever its mode
+      const locked = file('locked', 'postgresql://u:p@db/app');
+      chmodSync(locked, 0);
+      expect(() => loadConfig({ DATABASE_URL_FILE: locked })).toThrow(/DATABASE_URL_FILE: cannot read .* \(EACCES\)/);
+    }
+  });
+
+  it('names every bad file in one error', () => {
+    const attempt = () =>
+      loadConfig({ METRICS_TOKEN_FILE: join(dir, 'a'), REDIS_URL: 'redis://x', REDIS_URL_FILE: join(dir, 'b') });
+    expect(attempt).toThrow(/METRICS_TOKEN_FILE: cannot read[\s\S]*REDIS_URL, REDIS_URL_FILE/);
+  });
+
+  it('hides a bad value read from a file, as from the environment', () => {
+    expect(() => loadConfig({ METRICS_TOKEN_FILE: file('token', 'short\n') })).toThrow(
+      /METRICS_TOKEN: must be 16-256 .*a value that is not shown/,
+    );
+  });
+
+  it('treats an empty NAME or NAME_FILE as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', DATABASE_URL_FILE: file('url', 'postgresql://db/app') }).database.url).toBe(
+      'postgresql://db/app',
+    );
+    expect(loadConfig({ DATABASE_URL_FILE: '' }).database.url).toBeUndefined();
+  });
+
+  it('leaves no _FILE behind, so that reading again changes nothing', () => {
+    const env = readSecretFiles({ MASTER_KEY_FILE: file('key', key), PORT: '9000' });
+    expect(env).toEqual({ MASTER_KEY: key, PORT: '9000' });
+    expect(readSecretFiles(env)).toEqual(env);
+    expect(loadConfig(env).auth.masterKey).toEqual(Buffer.from(key, 'base64'));
   });
 });
