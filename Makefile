@@ -5,7 +5,8 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	migrations-check migrate migration build format sdk generator-jar contract-prism bench
+	migrations-check migrate migration build format sdk generator-jar contract-prism bench \
+	image-base image image-test
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
@@ -18,6 +19,8 @@ help:
 	@echo "make bench     the service against a bare node:http + pg peer, path by path (ratios, targets), and what rate limits cost"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
+	@echo "make image     the container image (podman; the base images first if missing); IMAGE=<tag>"
+	@echo "make image-test  run the image against PostgreSQL at 127.0.0.1 and check it (see docs/deployment.md)"
 
 # npm ci replaces node_modules: through a link it would empty the linked checkout's packages.
 $(INSTALLED): package.json package-lock.json
@@ -105,3 +108,14 @@ migrate: build
 
 migration: $(INSTALLED)
 	npx tsx scripts/migration-create.ts
+
+# The container image (docs/deployment.md). No registry is needed: the base images are made from
+# Debian packages and the npm registry. CONTAINER_ENGINE=docker works too.
+image-base:
+	scripts/image/build-base.sh
+
+image:
+	scripts/image/build-image.sh
+
+image-test:
+	scripts/image/test-image.sh
