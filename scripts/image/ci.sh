@@ -37,6 +37,9 @@ cat > "$CONTAINERS_CONF" << EOF
 default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc_limit:$nproc_limit"]
 [engine]
 runtime = "runc"
+# locks and state in the scratch folder too, apart from any other podman on the machine
+lock_type = "file"
+tmp_dir = "$scratch/libpod"
 [network]
 network_config_dir = "$scratch/networks"
 EOF
