@@ -6,13 +6,13 @@ INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
 	migrations-check migrate migration build format sdk generator-jar contract-prism bench \
-	image-base image image-test
+	image-base image image-test deploy-check
 
 help:
 	@echo "make run       start the service (embedded database unless DATABASE_URL is set)"
 	@echo "make test      run every test (embedded database unless DATABASE_URL is set)"
 	@echo "make generate  regenerate generated/ (types, bindings, TypeScript SDK) from openapi/; needs Java 17+"
-	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, SDK build, missing-migration check"
+	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, SDK build, missing-migration check, deployment files"
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
@@ -60,7 +60,7 @@ test-unit: $(INSTALLED)
 generate: $(INSTALLED)
 	npx tsx scripts/generate.ts
 
-check: typecheck lint spec-lint breaking drift sdk-build migrations-check
+check: typecheck lint spec-lint breaking drift sdk-build migrations-check deploy-check
 
 typecheck: $(INSTALLED)
 	npx tsc --noEmit
@@ -108,6 +108,10 @@ migrate: build
 
 migration: $(INSTALLED)
 	npx tsx scripts/migration-create.ts
+
+# compose.yaml and deploy/kubernetes against their schemas and this service's settings and probes.
+deploy-check: $(INSTALLED)
+	npx tsx scripts/check-deploy.ts
 
 # The container image (docs/deployment.md). No registry is needed: the base images are made from
 # Debian packages and the npm registry. CONTAINER_ENGINE=docker works too.
