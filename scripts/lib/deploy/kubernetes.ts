@@ -172,7 +172,7 @@ function checkServer(deployment: IDeployment, server: IContainer, settings: Reco
     }
     const port = server.ports?.find((p) => p.name === get.port || p.containerPort === get.port);
     if (!port) problems.push(`${where}: ${probe}: port ${get.port} is not a port of the container`);
-    else if (port.containerPort !== Number(settings.PORT ?? 8000)) {
+    else if (Number(port.containerPort) !== Number(settings.PORT ?? 8000)) {
       problems.push(`${where}: ${probe}: port ${port.containerPort}, but the ConfigMap's PORT is ${settings.PORT}`);
     }
   }
