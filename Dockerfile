@@ -8,7 +8,7 @@ ARG BUILD_IMAGE=localhost/gatehouse-base:node20-build
 ARG BASE_IMAGE=localhost/gatehouse-base:node20
 
 # A build behind a TLS-inspecting proxy passes that proxy's CA as the secret build_ca (make image
-# does, from NODE_EXTRA_CA_CERTS); it never lands in a layer.
+# does, from NODE_EXTRA_CA_CERTS or npm's cafile); it never lands in a layer.
 
 # Compile: every dependency (the compiler and the type packages are dev dependencies), then tsc;
 # no install scripts, since tsc needs none.

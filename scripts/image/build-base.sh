@@ -25,12 +25,16 @@ with_dependencies() {
   apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
     --no-enhances "$@" | grep -E '^[a-z0-9]' | grep -v ':' | sort -u
 }
+download() { (cd "$work/debs" && apt-get download -q=2 -o APT::Sandbox::User=root "$@"); }
+# An index that is missing or older than the archive: as root, update it once and try again.
+refresh() { [ "$(id -u)" = 0 ] && echo "updating apt's package index" && apt-get update -qq; }
+with_dependencies libc6 > /dev/null 2>&1 || refresh || true
 # shellcheck disable=SC2207 # package names have no spaces
 runtime_debs=($(with_dependencies "${RUNTIME_DEBS[@]}"))
 # shellcheck disable=SC2207
 build_debs=($(with_dependencies "${RUNTIME_DEBS[@]}" "${BUILD_DEBS[@]}"))
 echo "Debian packages: ${#runtime_debs[@]} for the runtime image, ${#build_debs[@]} for the build image"
-(cd "$work/debs" && apt-get download -q=2 -o APT::Sandbox::User=root "${build_debs[@]}") || {
+download "${build_debs[@]}" || { refresh && download "${build_debs[@]}"; } || {
   echo "apt-get download failed: is the package index current (apt-get update)?" >&2
   exit 1
 }

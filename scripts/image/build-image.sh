@@ -3,8 +3,9 @@
 #   IMAGE               the tag (default localhost/gatehouse:latest)
 #   CONTAINER_ENGINE    podman (default) or docker
 #   IMAGE_BUILD_ARGS    more build options, e.g. --network=host or --no-cache
-# When the machine's Node.js trusts an extra CA (NODE_EXTRA_CA_CERTS, e.g. a TLS-inspecting proxy in
-# front of the npm registry), npm in the build gets it too, as the build secret build_ca.
+# When this machine's npm or Node.js trusts an extra CA (npm's cafile, NODE_EXTRA_CA_CERTS: e.g. a
+# TLS-inspecting proxy in front of the npm registry), npm in the build gets it too, as the build
+# secret build_ca.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 engine=${CONTAINER_ENGINE:-podman}
@@ -19,7 +20,8 @@ fi
 args=(--build-arg "BASE_IMAGE=$base_image" --build-arg "BUILD_IMAGE=$build_image" -t "$image")
 # podman and buildah write OCI images unless told otherwise, and OCI has no HEALTHCHECK.
 [ "$engine" = docker ] || args+=(--format docker)
-[ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ] && args+=(--secret "id=build_ca,src=$NODE_EXTRA_CA_CERTS")
+ca=${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2> /dev/null || true)}
+[ -f "$ca" ] && args+=(--secret "id=build_ca,src=$ca")
 # shellcheck disable=SC2206 # options, split on spaces
 args+=(${IMAGE_BUILD_ARGS:-})
 
