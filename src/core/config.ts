@@ -32,6 +32,29 @@ const quota = (fallback: string) =>
     // counters in memory expire by setTimeout, which cannot wait past 24.8 days; a day is plenty
     .refine((q) => !q || q.durationS <= 86_400, { error: 'the window must be at most 24h' });
 
+/** An OTLP/HTTP endpoint; gRPC (usually port 4317) would need another exporter. */
+const otlpUrl = z.string().refine(
+  (v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an http:// or https:// URL (OTLP over HTTP, e.g. http://collector:4318)' },
+);
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'must be http/protobuf or http/json (grpc is not supported: use the collector on port 4318)',
+});
+const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+
 /** Each worker has its own database pool: more than this many is a mistake rather than a plan. */
 const MAX_WORKERS = 128;
 
@@ -123,6 +146,22 @@ const schema = z.object({
   RATE_LIMIT_TOKEN_PER_IP: quota('20/1m'),
   RATE_LIMIT_SIGNUP_PER_IP: quota('20/1h'),
   LOGIN_FAILURES_PER_HOUR: int(1, 1_000).default(10),
+  // Tracing: OpenTelemetry's own variables, off unless an endpoint is set
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(otlpUrl),
+  OTEL_EXPORTER_OTLP_PROTOCOL: optional(otlpProtocol),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optional(otlpProtocol),
+  OTEL_SERVICE_NAME: optional(z.string().min(1)),
+  OTEL_TRACES_SAMPLER: z
+    .enum(TRACE_SAMPLERS, { error: `must be one of ${TRACE_SAMPLERS.join(', ')}` })
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: optional(
+    z.coerce
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, { error: 'must be a number from 0 to 1' })
+      .max(1, { error: 'must be a number from 0 to 1' }),
+  ),
+  OTEL_SDK_DISABLED: bool.default(false),
 });
 
 /** Every variable loadConfig reads. */
@@ -208,6 +247,19 @@ export interface Config {
     /** Failed password logins per account per hour, before that account answers 429 until the hour is up. */
     loginFailuresPerHour: number;
   };
+  /** Unset (no OTLP endpoint, or OTEL_SDK_DISABLED): no span is made and OpenTelemetry is never loaded. */
+  tracing: TracingSettings | undefined;
+}
+
+export interface TracingSettings {
+  /** Where spans are POSTed: the traces endpoint, or the base endpoint + `/v1/traces`. */
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  /** Unset: `service.name` from OTEL_RESOURCE_ATTRIBUTES, else `gatehouse`. */
+  serviceName: string | undefined;
+  sampler: (typeof TRACE_SAMPLERS)[number];
+  /** The share of new traces kept by the `traceidratio` samplers. */
+  ratio: number;
 }
 
 /** Every bad setting, said on one line: `invalid settings: PORT: must be … (got "x"); HOST: …`. */
@@ -344,6 +396,21 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       signup: s.RATE_LIMIT_SIGNUP_PER_IP,
       loginFailuresPerHour: s.LOGIN_FAILURES_PER_HOUR,
     },
+    tracing: tracingSettings(s),
+  };
+}
+
+function tracingSettings(s: z.output<typeof schema>): TracingSettings | undefined {
+  const base = s.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // As OpenTelemetry specifies: the signal's own endpoint as given, else the base endpoint + v1/traces.
+  const url = s.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base && `${base.replace(/\/$/, '')}/v1/traces`);
+  if (!url || s.OTEL_SDK_DISABLED) return undefined;
+  return {
+    url,
+    protocol: s.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? s.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: s.OTEL_SERVICE_NAME,
+    sampler: s.OTEL_TRACES_SAMPLER,
+    ratio: s.OTEL_TRACES_SAMPLER_ARG ?? 1,
   };
 }
 
