@@ -7,6 +7,7 @@ import type { Logger } from './core/logging';
 import { resolveMasterKey } from './core/master-key';
 import { connectRedis, waitForRedis } from './core/redis';
 import { deriveSecretKeys } from './core/security';
+import { startTracing } from './core/tracing';
 import type { UnitOfWork } from './core/unit-of-work';
 import { claimDataDir } from './db/data-dir';
 import { openDatabase } from './db/open';
@@ -24,12 +25,18 @@ const REDIS_START_WAIT_MS = 3_000;
 /**
  * What the server and the CLI share: DATA_DIR's lock (embedded database; `role`
  * names the holder to whoever finds it taken) -> settings -> database
- * (migrated) and, for the server's rate limits, Redis -> container.
+ * (migrated) and, for the server's rate limits, Redis -> container. The server
+ * also traces (`tracing`), when configured; `close` then exports the last spans
+ * (bounded).
  */
 export async function bootstrap(
   config: Config,
   logger: Logger,
-  { redis: withRedis = true, role = 'server' }: { redis?: boolean; role?: string } = {},
+  {
+    redis: withRedis = true,
+    tracing: withTracing = false,
+    role = 'server',
+  }: { redis?: boolean; tracing?: boolean; role?: string } = {},
 ): Promise<Started> {
   const lock = claimDataDir(config.database, logger, role);
   const secrets = deriveSecretKeys(resolveMasterKey(config, logger));
@@ -38,16 +45,18 @@ export async function bootstrap(
     throw error;
   });
   const redis = withRedis && config.redis.url ? connectRedis(config.redis.url, logger) : undefined;
+  const tracing = withTracing ? startTracing(config.tracing, logger) : undefined;
   const close = async () => {
     redis?.disconnect();
     await db.close();
     lock?.release();
+    await tracing?.shutdown();
   };
   try {
     if (redis && !(await waitForRedis(redis, REDIS_START_WAIT_MS))) {
       logger.warn('redis not reachable at start-up; rate limits count per instance until it is');
     }
-    const container = createContainer({ config, logger, database: db.database, secrets, redis });
+    const container = createContainer({ config, logger, database: db.database, secrets, redis, tracing });
     return { container, close };
   } catch (error) {
     await close();

@@ -7,6 +7,8 @@ export const REDIS_HEALTH = Symbol('RedisHealth');
 export const KEY_HEALTH = Symbol('KeyHealth');
 export const DATABASE_CIRCUIT = Symbol('DatabaseCircuit');
 export const SECRET_KEYS = Symbol('SecretKeys');
+/** Registered only when tracing is on. */
+export const TRACING = Symbol('Tracing');
 export { LIFECYCLE } from './core/lifecycle';
 export { AUDIT } from './core/audit';
 export { LOGIN_THROTTLE } from './services/login-throttle';

@@ -16,6 +16,7 @@ import {
   SECRET_KEYS,
   SESSION_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
+  TRACING,
   UNIT_OF_WORK,
   USER_REPOSITORY,
 } from './container.tokens';
@@ -30,8 +31,10 @@ import { Metrics } from './core/metrics';
 import { RateLimits } from './core/rate-limit';
 import { RedisHealth } from './core/redis';
 import { Argon2PasswordHasher, type SecretKeys } from './core/security';
-import { PreparedStatements } from './db/prepared';
+import type { Tracing } from './core/tracing';
+import { PreparedStatements, type Guard } from './db/prepared';
 import { MikroOrmUnitOfWork, routeThroughBreaker, type Database } from './db/session';
+import { traceQueries, traceStatements } from './db/traced';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
 import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
 import { MikroOrmUserRepository } from './repositories/mikro-orm-user.repository';
@@ -49,6 +52,8 @@ export interface Infrastructure {
   secrets: SecretKeys;
   /** The rate limits' shared counters; unset: each instance counts in memory. */
   redis?: Redis | undefined;
+  /** Unset: tracing is off, and no database call is wrapped for it. */
+  tracing?: Tracing | undefined;
 }
 
 /** The one composition root: every token the application resolves is registered here. */
@@ -64,7 +69,12 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   const breaker = new DatabaseBreaker(deps.config.database.breaker, isUnavailable, deps.logger);
   breaker.onStateChange(metrics.onCircuitState);
   routeThroughBreaker(deps.database.orm, breaker);
-  const sql = new PreparedStatements(deps.database, (call) => breaker.execute(call));
+  const guard: Guard = (call) => breaker.execute(call);
+  if (deps.tracing) {
+    c.register(TRACING, { useValue: deps.tracing });
+    traceQueries(deps.database.orm);
+  }
+  const sql = new PreparedStatements(deps.database, deps.tracing ? traceStatements(guard) : guard);
   const users = new MikroOrmUserRepository(em, sql);
   c.register(DATABASE_CIRCUIT, { useValue: breaker });
 

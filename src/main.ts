@@ -58,7 +58,7 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
   const { bootstrap, ensureConfiguredAdmin, prepareSigningKey } = load.bootstrap();
   const { createApp } = load.app();
   const { LIFECYCLE } = load.tokens();
-  const { container, close } = await bootstrap(config, logger);
+  const { container, close } = await bootstrap(config, logger, { tracing: true });
   let listening: Listening;
   try {
     const metrics = container.resolve(load.metrics().Metrics);

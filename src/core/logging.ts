@@ -5,9 +5,12 @@ import { scope } from './scope';
 
 export type { Logger };
 
-const withRequestId = winston.format((info) => {
-  const requestId = scope.getStore()?.requestId;
-  if (requestId && info.request_id === undefined) info.request_id = requestId;
+/** The request's id and, when tracing is on, its trace, on every line logged inside the request. */
+const withRequestScope = winston.format((info) => {
+  const current = scope.getStore();
+  if (!current) return info;
+  if (current.requestId && info.request_id === undefined) info.request_id = current.requestId;
+  if (current.trace && info.trace_id === undefined) Object.assign(info, current.trace.logFields);
   return info;
 });
 
@@ -17,7 +20,7 @@ export function createLogger(level: Config['logLevel'], transports?: Transport[]
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent' && !transports,
     format: winston.format.combine(
-      withRequestId(),
+      withRequestScope(),
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),
       winston.format.json(),

@@ -7,8 +7,8 @@ export interface Statement {
   readonly sql: string;
 }
 
-/** The database guard every call goes through (the circuit breaker), or none. */
-export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
+/** The database guard every call goes through (the circuit breaker, and a span when tracing is on), or none. */
+export type Guard = <T>(call: () => Promise<T>, statement: Statement) => Promise<T>;
 
 /**
  * The hot reads (the session check of every authenticated request, the login
@@ -42,7 +42,7 @@ export class PreparedStatements {
 
   async rows<Row>(statement: Statement, values: readonly unknown[]): Promise<Row[]> {
     const query = { text: statement.sql, values, ...(this.named ? { name: statement.name } : {}) };
-    const result = await this.guard(() => this.onConnection((connection) => connection.query(query)));
+    const result = await this.guard(() => this.onConnection((connection) => connection.query(query)), statement);
     const timestamps = result.fields.filter((f) => f.dataTypeID === TIMESTAMPTZ).map((f) => f.name);
     if (timestamps.length) {
       const platform = this.orm.em.getPlatform();

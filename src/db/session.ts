@@ -279,8 +279,9 @@ export class MikroOrmUnitOfWork implements UnitOfWork {
   }
 
   run<T>(work: () => Promise<T>): Promise<T> {
-    // A fresh unit of work, keeping the request id (if any) for the log.
-    return scope.run({ requestId: scope.getStore()?.requestId }, async () => {
+    // A fresh unit of work, keeping the request id and trace (if any) for the log and the spans.
+    const current = scope.getStore();
+    return scope.run({ requestId: current?.requestId, trace: current?.trace }, async () => {
       const result = await work();
       await this.commit();
       return result;

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { OperationId } from '../../../generated/operations';
 import { AppError } from '../../core/errors';
 import type { Metrics } from '../../core/metrics';
@@ -13,7 +13,7 @@ export function recordMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      const operationId = (res.locals.operationId as string | undefined) ?? validatedOperation(req) ?? 'unmatched';
+      const operationId = operationOf(req, res) ?? 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeRequest({ operation_id: operationId, method: req.method, status: res.statusCode }, seconds);
     });
@@ -21,8 +21,10 @@ export function recordMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
-function validatedOperation(req: Request): string | undefined {
-  return (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
+/** The operation the router (or the metrics token check) named, or else the one the validator matched. */
+export function operationOf(req: Request, res: Response): string | undefined {
+  const named = res.locals.operationId as string | undefined;
+  return named ?? (req as { openapi?: { schema?: { operationId?: string } } }).openapi?.schema?.operationId;
 }
 
 /**
