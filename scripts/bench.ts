@@ -7,8 +7,10 @@
  *    argon2id verify rate; one worker against two. See scripts/bench/paths.ts.
  * 2. limits: what the rate limits cost (none, in memory, in Redis). See
  *    scripts/bench/limits.ts.
+ * 3. tracing, only when asked (BENCH_ONLY=tracing): what tracing costs. See
+ *    scripts/bench/tracing.ts.
  *
- * BENCH_ONLY=paths|limits runs one section. Both run in a scratch database on
+ * BENCH_ONLY=paths|limits|tracing runs one section. Each runs in a scratch database on
  * DATABASE_URL's server (default postgresql://postgres@127.0.0.1:5432/postgres),
  * dropped at the end. Other knobs: scripts/bench/settings.ts. The exit status
  * is non-zero when any request failed (the figures are then meaningless);
@@ -20,22 +22,27 @@ import { benchPaths } from './bench/paths';
 import { killAllNow, stopAll } from './bench/processes';
 import { machineLine, reportPaths } from './bench/report';
 import { settings } from './bench/settings';
+import { benchTracing } from './bench/tracing';
 
 let database: ScratchDatabase | undefined;
 
 async function main(): Promise<void> {
-  if (!['', 'paths', 'limits'].includes(settings.only)) throw new Error('BENCH_ONLY must be paths or limits');
+  if (!['', 'paths', 'limits', 'tracing'].includes(settings.only)) {
+    throw new Error('BENCH_ONLY must be paths, limits or tracing');
+  }
   database = await createScratchDatabase(settings.databaseUrl);
   const machine = machineLine(database.version);
   console.log(machine);
   let valid = true;
   try {
-    if (settings.only !== 'limits') {
+    if (settings.only === 'tracing') {
+      valid = await benchTracing(database.url);
+    } else if (settings.only !== 'limits') {
       const run = await benchPaths(database.url);
       console.log(`\n${machine}`);
       valid = reportPaths(run) && valid;
     }
-    if (settings.only !== 'paths') valid = (await benchLimits(database.url)) && valid;
+    if (settings.only === '' || settings.only === 'limits') valid = (await benchLimits(database.url)) && valid;
   } finally {
     await cleanUp();
   }

@@ -22,10 +22,17 @@ const MASTER_KEY = randomBytes(32).toString('base64');
 const running = new Set<ChildProcess>();
 let stopping = false;
 
-/** The compiled service as production runs it: stdout (the access log, at the default level) goes to /dev/null. */
-export async function startService(name: string, env: Record<string, string>): Promise<Server> {
+/**
+ * The compiled service as production runs it: stdout (the access log, at the default level) goes to /dev/null.
+ * `entry`: another build's, to compare with.
+ */
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  entry = 'dist/src/main.js',
+): Promise<Server> {
   const port = await freePort();
-  const server = launch(name, port, ['dist/src/main.js'], {
+  const server = launch(name, port, [entry], {
     NODE_ENV: 'production',
     ALLOW_INSECURE_HTTP: 'true',
     MASTER_KEY,
