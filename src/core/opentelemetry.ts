@@ -34,6 +34,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
   type Sampler,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { TracingSettings } from './config';
 import type { Logger } from './logging';
@@ -63,15 +64,16 @@ const fromHeaders: TextMapGetter<IncomingMessage['headers']> = {
 export class OpenTelemetryTracing implements Tracing {
   private readonly provider: TracerProvider;
   private readonly tracer: Tracer;
+  private readonly redisSpans = redisSpans();
 
+  /** `processor`: where ended spans go; by default, batched to the OTLP/HTTP endpoint (tests keep them in memory). */
   constructor(
     settings: TracingSettings,
     private readonly logger: Logger,
+    processor: SpanProcessor = otlpBatches(settings),
   ) {
     diag.setLogger(diagnostics(logger), DiagLogLevel.WARN);
-    const Exporter = settings.protocol === 'http/json' ? JsonExporter : ProtobufExporter;
-    // OTEL_RESOURCE_ATTRIBUTES adds to the resource; OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION and the
-    // certificate variables are read by the exporter itself.
+    // OTEL_RESOURCE_ATTRIBUTES adds to the resource.
     const resource = resourceFromAttributes({ 'service.name': 'gatehouse', 'service.instance.id': randomUUID() })
       .merge(detectResources({ detectors: [envDetector] }))
       .merge(resourceFromAttributes(settings.serviceName ? { 'service.name': settings.serviceName } : {}));
@@ -79,10 +81,10 @@ export class OpenTelemetryTracing implements Tracing {
       resource,
       sampler: sampler(settings),
       spanLimits: { attributeValueLengthLimit: ATTRIBUTE_LENGTH_LIMIT },
-      spanProcessors: [new BatchSpanProcessor({ exporter: new Exporter({ url: settings.url }) })],
+      spanProcessors: [processor],
     });
     this.tracer = this.provider.getTracer('gatehouse');
-    redisCommands.subscribe(redisSpans);
+    redisCommands.subscribe(this.redisSpans);
   }
 
   startRequest(req: IncomingMessage): RequestTrace {
@@ -99,7 +101,7 @@ export class OpenTelemetryTracing implements Tracing {
   }
 
   async shutdown(): Promise<void> {
-    redisCommands.unsubscribe(redisSpans);
+    redisCommands.unsubscribe(this.redisSpans);
     try {
       await withTimeout(this.provider.shutdown(), FLUSH_TIMEOUT_MS);
     } catch (error) {
@@ -158,6 +160,12 @@ function errorType(error: unknown): string {
   return typeof name === 'string' && name ? name : '_OTHER';
 }
 
+/** The exporter reads OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION and the certificate variables itself. */
+function otlpBatches({ url, protocol }: TracingSettings): SpanProcessor {
+  const Exporter = protocol === 'http/json' ? JsonExporter : ProtobufExporter;
+  return new BatchSpanProcessor({ exporter: new Exporter({ url }) });
+}
+
 function sampler({ sampler: name, ratio }: TracingSettings): Sampler {
   const root = name.endsWith('always_on')
     ? new AlwaysOnSampler()
@@ -181,7 +189,7 @@ interface RedisCommand {
 }
 const redisCommands = tracingChannel<unknown, RedisCommand>('ioredis:command');
 const ignore = () => undefined;
-const redisSpans = {
+const redisSpans = () => ({
   start(command: RedisCommand) {
     const operation = command.command.toUpperCase();
     command.span = currentTrace()?.startCall(operation, {
@@ -198,7 +206,7 @@ const redisSpans = {
     command.span?.end(command.error);
   },
   error: ignore,
-};
+});
 
 /** The SDK's warnings and errors (a failed export, say) as log lines, at most one a minute. */
 function diagnostics(logger: Logger) {

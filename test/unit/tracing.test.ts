@@ -1,5 +1,8 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Request, Response } from 'express';
 import Transport from 'winston-transport';
 import { traceRequests } from '../../src/api/middleware/tracing';
@@ -132,37 +135,135 @@ describe('the request span', () => {
 });
 
 describe('OpenTelemetryTracing', () => {
-  // Nothing is sampled, so nothing is exported: the spans' contexts are still made and propagated.
   const settings: TracingSettings = {
     url: 'http://127.0.0.1:9/v1/traces',
     protocol: 'http/json',
     serviceName: undefined,
-    sampler: 'always_off',
+    sampler: 'parentbased_always_on',
     ratio: 1,
   };
   const logger = createLogger('silent');
-  const request = (headers: Record<string, string>) =>
+  const request = (headers: Record<string, string> = {}) =>
     ({ method: 'GET', url: '/v1/users/me?x=1', headers, httpVersion: '1.1', socket: {} }) as unknown as IncomingMessage;
+  const caller = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  let exported: InMemorySpanExporter;
+  let tracing: OpenTelemetryTracing;
 
-  it("continues a valid traceparent's trace, and starts a new one otherwise", async () => {
-    const tracing = new OpenTelemetryTracing(settings, logger);
-    try {
-      const continued = tracing.startRequest(
-        request({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
-      ).logFields;
-      expect(continued).toEqual({
-        trace_id: '0af7651916cd43dd8448eb211c80319c',
-        span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
-        trace_flags: '00',
-      });
-      expect(continued.span_id).not.toBe('b7ad6b7169203331');
-      for (const traceparent of ['00-00000000000000000000000000000000-b7ad6b7169203331-01', 'garbage']) {
-        const fresh = tracing.startRequest(request({ traceparent })).logFields;
-        expect(fresh.trace_id).toMatch(/^[0-9a-f]{32}$/);
-        expect(fresh.trace_id).not.toMatch(/^0+$/);
-      }
-    } finally {
-      await tracing.shutdown();
+  /** Tracing whose ended spans are kept in `exported`, as they would be sent. */
+  const withSampler = (sampler: TracingSettings['sampler']) => {
+    exported = new InMemorySpanExporter();
+    tracing = new OpenTelemetryTracing(
+      { ...settings, sampler },
+      logger,
+      new SimpleSpanProcessor({ exporter: exported }),
+    );
+  };
+  beforeEach(() => withSampler('parentbased_always_on'));
+  afterEach(() => tracing.shutdown());
+
+  const span = (name: string) => {
+    const found = exported.getFinishedSpans().find((s) => s.name === name);
+    if (!found)
+      throw new Error(
+        `no span ${name} in ${exported
+          .getFinishedSpans()
+          .map((s) => s.name)
+          .join(', ')}`,
+      );
+    return found;
+  };
+
+  it("continues a valid traceparent's trace, and starts a new one otherwise", () => {
+    const continued = tracing.startRequest(request(caller));
+    expect(continued.logFields).toEqual({
+      trace_id: '0af7651916cd43dd8448eb211c80319c',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      trace_flags: '01',
+    });
+    continued.end({ operationId: 'getMe', route: '/v1/users/me', status: 200, completed: true });
+    expect(span('getMe').parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    for (const traceparent of ['00-00000000000000000000000000000000-b7ad6b7169203331-01', 'garbage']) {
+      const fresh = tracing.startRequest(request({ traceparent })).logFields;
+      expect(fresh.trace_id).toMatch(/^(?!0+$)[0-9a-f]{32}$/);
     }
+  });
+
+  it('names the request span by its operation, with the route and status; only a 5xx or a cut response fails it', () => {
+    tracing
+      .startRequest(request())
+      .end({ operationId: 'getUser', route: '/v1/users/{user_id}', status: 404, completed: true });
+    expect(span('getUser').attributes).toEqual({
+      'http.request.method': 'GET',
+      'url.path': '/v1/users/me',
+      'url.scheme': 'http',
+      'network.protocol.version': '1.1',
+      'http.route': '/v1/users/{user_id}',
+      'http.response.status_code': 404,
+    });
+    expect(span('getUser').status.code).toBe(SpanStatusCode.UNSET);
+    tracing.startRequest(request()).end({ operationId: 'getMe', route: '/v1/users/me', status: 503, completed: true });
+    expect(span('getMe')).toMatchObject({
+      status: { code: SpanStatusCode.ERROR },
+      attributes: { 'error.type': '503' },
+    });
+    tracing
+      .startRequest(request())
+      .end({ operationId: undefined, route: undefined, status: undefined, completed: false });
+    expect(span('GET')).toMatchObject({
+      status: { code: SpanStatusCode.ERROR },
+      attributes: { 'error.type': 'aborted' },
+    });
+    expect(span('GET').attributes).not.toHaveProperty('http.route');
+  });
+
+  it("makes client spans children of the request's, marking a failure by its code, never its message", () => {
+    const trace = tracing.startRequest(request(caller));
+    trace.startCall('SELECT users', { 'db.system.name': 'postgresql' }).end();
+    const failure = Object.assign(new Error('duplicate key value (ada@example.com)'), { code: '23505' });
+    trace.startCall('INSERT users', { 'db.system.name': 'postgresql' }).end(failure);
+    trace.end({ operationId: 'createUser', route: '/v1/users', status: 409, completed: true });
+    const { spanId } = span('createUser').spanContext();
+    expect(span('SELECT users')).toMatchObject({ kind: SpanKind.CLIENT, parentSpanContext: { spanId } });
+    expect(span('INSERT users')).toMatchObject({
+      status: { code: SpanStatusCode.ERROR },
+      attributes: { 'error.type': '23505' },
+    });
+    const { attributes, status, events } = span('INSERT users');
+    expect(JSON.stringify({ attributes, status, events })).not.toContain('ada@example.com');
+  });
+
+  it("takes a Redis span from ioredis's diagnostics channel inside a request: the command, never its arguments", async () => {
+    const commands = tracingChannel<unknown, object>('ioredis:command');
+    const command = (args: string[]) => ({
+      command: 'evalsha',
+      args,
+      database: 0,
+      serverAddress: '127.0.0.1',
+      serverPort: 6379,
+    });
+    await commands.tracePromise(async () => 'outside any request', command(['outside']));
+    const trace = tracing.startRequest(request());
+    await scope.run({ trace }, () =>
+      commands.tracePromise(async () => 1, command(['sha', '1', 'gatehouse:ip:203.0.113.9'])),
+    );
+    expect(exported.getFinishedSpans().map((s) => s.name)).toEqual(['EVALSHA']);
+    expect(span('EVALSHA').attributes).toEqual({
+      'db.system.name': 'redis',
+      'db.operation.name': 'EVALSHA',
+      'db.namespace': '0',
+      'server.address': '127.0.0.1',
+      'server.port': 6379,
+    });
+    await tracing.shutdown();
+    expect(commands.start.hasSubscribers).toBe(false);
+  });
+
+  it('samples nothing with always_off, yet still carries the caller trace id into the log fields', async () => {
+    await tracing.shutdown();
+    withSampler('always_off');
+    const trace = tracing.startRequest(request(caller));
+    expect(trace.logFields).toMatchObject({ trace_id: '0af7651916cd43dd8448eb211c80319c', trace_flags: '00' });
+    trace.end({ operationId: 'getMe', route: '/v1/users/me', status: 200, completed: true });
+    expect(exported.getFinishedSpans()).toEqual([]);
   });
 });
