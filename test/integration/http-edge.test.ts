@@ -27,6 +27,7 @@ describe('CORS', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-methods']).toMatch(/PATCH/);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/Authorization/);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/traceparent,tracestate/);
   });
 
   it.each(['https://evil.example.com', 'null', 'https://app.example.com.evil.com'])(

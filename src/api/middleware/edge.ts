@@ -39,7 +39,8 @@ export function corsAllowlist(config: Pick<Config, 'http'>): RequestHandler {
     origin: (origin, done) => done(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id'],
+    // traceparent and tracestate: a browser app's trace continues into this service (W3C Trace Context).
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id', 'traceparent', 'tracestate'],
     exposedHeaders: [
       'ETag',
       'Location',
