@@ -113,8 +113,11 @@ describe('the server process on the embedded database', () => {
       expect((await post(base, { username: 'root', password: 'cli admin password' }, '/v1/auth/token')).status).toBe(
         401,
       );
-      // The data is this user's alone.
+      // The data is this user's alone, and so is the database's password-less socket: a Unix socket inside
+      // DATA_DIR (0700) rather than a loopback port any local user could connect to.
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dataDir, '.s.PGSQL.5432')).isSocket()).toBe(true);
+      expect(statSync(join(dataDir, 'gatehouse.lock')).mode & 0o777).toBe(0o600);
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
