@@ -7,6 +7,7 @@ export const REDIS_HEALTH = Symbol('RedisHealth');
 export const KEY_HEALTH = Symbol('KeyHealth');
 export const DATABASE_CIRCUIT = Symbol('DatabaseCircuit');
 export const SECRET_KEYS = Symbol('SecretKeys');
+export const CURSOR_CODEC = Symbol('CursorCodec');
 /** Registered only when tracing is on. */
 export const TRACING = Symbol('Tracing');
 export { LIFECYCLE } from './core/lifecycle';

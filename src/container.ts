@@ -14,6 +14,7 @@ import {
   REDIS_HEALTH,
   REFRESH_TOKEN_REPOSITORY,
   SECRET_KEYS,
+  CURSOR_CODEC,
   SESSION_REPOSITORY,
   SIGNING_KEY_REPOSITORY,
   TRACING,
@@ -25,6 +26,7 @@ import { isClusterWorker } from './cluster';
 import { LogAudit } from './core/audit';
 import { DatabaseBreaker } from './core/breaker';
 import type { Config } from './core/config';
+import { CursorCodec } from './core/cursor';
 import { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
 import { Metrics } from './core/metrics';
@@ -63,6 +65,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(CONFIG, { useValue: deps.config });
   c.register(LOGGER, { useValue: deps.logger });
   c.register(SECRET_KEYS, { useValue: deps.secrets });
+  c.register(CURSOR_CODEC, { useValue: new CursorCodec(deps.secrets.cursorSigning) });
   // One registry per container: the audit trail feeds its login and reuse counters.
   const metrics = new Metrics(() => deps.database.poolStats());
   c.register(Metrics, { useValue: metrics });

@@ -45,6 +45,8 @@ export interface SecretKeys {
   keyEncryption: Buffer;
   /** HMAC key that derives a refresh token's successor from it. */
   refreshDerivation: Buffer;
+  /** HMAC key that signs pagination cursors. */
+  cursorSigning: Buffer;
 }
 
 export function deriveSecretKeys(masterKey: Buffer): SecretKeys {
@@ -52,6 +54,7 @@ export function deriveSecretKeys(masterKey: Buffer): SecretKeys {
   return {
     keyEncryption: derive('gatehouse signing-key encryption v1'),
     refreshDerivation: derive('gatehouse refresh-token derivation v1'),
+    cursorSigning: derive('gatehouse cursor signing v1'),
   };
 }
 

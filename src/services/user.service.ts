@@ -4,6 +4,7 @@ import {
   AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
+  CURSOR_CODEC,
   LOGGER,
   PASSWORD_HASHER,
   SESSION_REPOSITORY,
@@ -12,7 +13,8 @@ import {
 } from '../container.tokens';
 import type { Audit } from '../core/audit';
 import type { Config } from '../core/config';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
+import type { CursorCodec } from '../core/cursor';
+import { AppError, ForbiddenError, NotFoundError } from '../core/errors';
 import type { Logger } from '../core/logging';
 import type { PasswordHasher } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
@@ -45,6 +47,7 @@ export class UserService {
     @inject(CONFIG) private readonly config: Pick<Config, 'registrationOpen'>,
     @inject(LOGGER) private readonly logger: Logger,
     @inject(AUDIT) private readonly audit: Audit,
+    @inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
@@ -109,7 +112,7 @@ export class UserService {
   }
 
   async list(query: ListUsersQuery): Promise<UserPage> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor);
     const rows = await this.users.list({
       limit: query.limit + 1,
       after,
@@ -119,7 +122,7 @@ export class UserService {
     });
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return { items, nextCursor: rows.length > query.limit && last ? this.cursors.encode(last) : null };
   }
 
   /** Deactivating ends the user's sessions; the last active admin keeps the role and stays active. */
@@ -182,24 +185,4 @@ export class UserService {
     this.users.add(user, await this.hasher.hash(input.password));
     return user;
   }
-}
-
-/** Opaque to clients: the position of the last user of a page. */
-function encodeCursor(user: User): string {
-  return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const createdAt = new Date(typeof at === 'string' ? at : NaN);
-    if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) && !Number.isNaN(createdAt.getTime())) {
-      return { createdAt, id };
-    }
-  } catch {
-    // fall through
-  }
-  throw new ValidationError('The cursor is not one this API returned.', [
-    { path: '/query/cursor', message: 'is not a cursor from this API' },
-  ]);
 }

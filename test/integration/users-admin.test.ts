@@ -196,6 +196,34 @@ describe('GET /v1/users pagination and filters', () => {
       expectProblem(await list(query), 400);
     },
   );
+
+  it('answers 400 to every cursor it did not issue (a forged one used to reach the database: 500)', async () => {
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    await newUser(t.app); // at least two users, so a page of one has a next cursor
+    const issued = (await list('limit=1').expect(200)).body.next_cursor as string;
+    for (const cursor of [
+      forge(['2020-01-01T00:00:00Z', '------------------------------------']),
+      forge(['-271821-04-20T00:00:00Z', '0b7c4a52-3f1e-4c8e-9d2a-5b6c7d8e9f01']),
+      // The issued cursor's tag before another position.
+      Buffer.concat([
+        Buffer.from(issued, 'base64url').subarray(0, 16),
+        Buffer.from(JSON.stringify(['2020-01-01T00:00:00.000Z', '0b7c4a52-3f1e-4c8e-9d2a-5b6c7d8e9f01'])),
+      ]).toString('base64url'),
+    ]) {
+      const problem = expectProblem(await list(`cursor=${encodeURIComponent(cursor)}`), 400);
+      expect(problem.errors).toEqual([{ path: '/query/cursor', message: 'is not a cursor from this API' }]);
+    }
+    // Another instance with the same MASTER_KEY takes it: the key is shared, not the process's.
+    const other = await startTestApp();
+    try {
+      await request(other.app)
+        .get(`/v1/users?limit=1&cursor=${encodeURIComponent(issued)}`)
+        .set('authorization', admin.bearer)
+        .expect(200);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('the last active admin', () => {

@@ -1,3 +1,4 @@
+import { CursorCodec } from '../../src/core/cursor';
 import { ForbiddenError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logging';
 import type { PasswordHasher } from '../../src/core/security';
@@ -38,9 +39,19 @@ function strictMocks() {
 
 function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true) {
   const { users, credentials, sessions, hasher, uow } = mocks;
-  return new UserService(users, credentials, sessions, hasher, uow, { registrationOpen }, createLogger('silent'), {
-    record: () => undefined,
-  });
+  const audit = { record: () => undefined };
+  const cursors = new CursorCodec(Buffer.alloc(32, 1));
+  return new UserService(
+    users,
+    credentials,
+    sessions,
+    hasher,
+    uow,
+    { registrationOpen },
+    createLogger('silent'),
+    audit,
+    cursors,
+  );
 }
 
 const input = { username: 'ada', email: 'ada@example.com', fullName: 'Ada', password: 'correct horse battery' };
