@@ -21,6 +21,7 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/coverage-reporter.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   testTimeout: 30000,
   maxWorkers: 2,
 };
