@@ -85,7 +85,7 @@ export function prepareDataDir(dataDir: string): boolean {
 export function makePrivate(path: string): void {
   const stat = lstatSync(path);
   if (stat.isSymbolicLink()) return;
-  chmodSync(path, stat.mode & 0o700);
+  if (stat.mode & 0o077) chmodSync(path, stat.mode & 0o700);
   if (stat.isDirectory()) for (const name of readdirSync(path)) makePrivate(join(path, name));
 }
 

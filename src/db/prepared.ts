@@ -13,11 +13,11 @@ export type Guard = <T>(call: () => Promise<T>, statement: Statement) => Promise
 /**
  * The hot reads (the session check of every authenticated request, the login
  * lookup, the admin listing) as plain parameterised SQL on the connections of
- * MikroORM's pool. MikroORM
- * would build each query anew, inline its values into the text (so the server
- * parses and plans every one) and hydrate entities no request keeps; this
- * sends a named statement that each pooled connection prepares once, with its
- * values bound apart from the text, and returns plain rows. The values never
+ * MikroORM's pool. MikroORM would build each query anew, inline its values
+ * into the text (so the server parses and plans every one) and hydrate
+ * entities no request keeps; this sends a named statement that each pooled
+ * connection prepares once, with its values bound apart from the text, and
+ * returns plain rows. The values never
  * appear in the SQL text, so no error message can carry them into a log.
  * It runs in the current unit of work's transaction when there is one (a
  * second connection would wait on that transaction's locks, and the embedded
