@@ -2,18 +2,23 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UserEntity } from '../db/entities/user.entity';
 import type { PreparedStatements, Statement } from '../db/prepared';
-import type { User } from '../models/domain/user';
+import { loginKey, type User } from '../models/domain/user';
 import type { CredentialRepository, UserChanges, UserListQuery, UserRepository } from './user.repository';
 import { USER_COLUMNS, userFromRow, type UserRow } from './user.rows';
 
 /**
- * Every login runs this. `lower(...) = lower($1)` is the form the unique
- * indexes are built on, so each side is an index lookup (ILIKE could use neither).
+ * Every login runs this, with the name's loginKey. `lower(... collate "C")` is
+ * the form the unique indexes are built on, so each side is an index lookup.
  */
 const BY_LOGIN: Statement = {
-  name: 'gatehouse_user_by_login',
+  name: 'gatehouse_user_by_login_key',
   sql: `select ${USER_COLUMNS}, u.password_hash from users u
-    where lower(u.username) = lower($1) or lower(u.email) = lower($1) limit 1`,
+    where lower(u.username collate "C") = $1 or lower(u.email collate "C") = $1 limit 1`,
+};
+
+const USERNAME_TAKEN: Statement = {
+  name: 'gatehouse_username_taken',
+  sql: `select 1 from users u where lower(u.username collate "C") = $1 limit 1`,
 };
 
 /**
@@ -36,7 +41,7 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
   }
 
   async existsByUsername(username: string): Promise<boolean> {
-    return (await this.em.count(UserEntity, { username: { $ilike: escapeLike(username) } })) > 0;
+    return (await this.sql.rows(USERNAME_TAKEN, [loginKey(username)])).length > 0;
   }
 
   async hasAdmin(): Promise<boolean> {
@@ -96,7 +101,7 @@ export class MikroOrmUserRepository implements UserRepository, CredentialReposit
   }
 
   async findByLogin(login: string): Promise<{ user: User; passwordHash: string } | null> {
-    const [row] = await this.sql.rows<UserRow & { password_hash: string }>(BY_LOGIN, [login]);
+    const [row] = await this.sql.rows<UserRow & { password_hash: string }>(BY_LOGIN, [loginKey(login)]);
     return row ? { user: userFromRow(row), passwordHash: row.password_hash } : null;
   }
 

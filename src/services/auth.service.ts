@@ -17,6 +17,7 @@ import { AppError, NotFoundError } from '../core/errors';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
 import type { ClientInfo, Principal, Session, TokenPair, TokenSubject } from '../models/domain/session';
+import { loginKey } from '../models/domain/user';
 import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository } from '../repositories/user.repository';
 import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
@@ -57,7 +58,7 @@ export class AuthService {
   async login(login: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const found = await this.credentials.findByLogin(login);
     // An unknown name is counted too, by name, so the answer does not tell which accounts exist.
-    const account = found?.user.id ?? `login:${login.toLowerCase()}`;
+    const account = found?.user.id ?? `login:${loginKey(login)}`;
     const blocked = await this.throttle.attempt(account, client.ip);
     if (blocked) {
       const subject = found?.user.id ?? null;

@@ -136,6 +136,34 @@ describe('failed logins per account', () => {
     expect((await attempt(victim.input.password, '198.51.100.20')).status).toBe(200);
   });
 
+  it('tells nothing about which accounts exist, however the login name is spelt', async () => {
+    // Finding: PostgreSQL folded "İ" to "i" and found the account (counted by id), while an unknown
+    // name was counted under toLowerCase's two-character "i̇": 429 for an account, 401 for none.
+    const t = await app({ LOGIN_FAILURES_PER_HOUR: '3' });
+    const victim = await newUser(t.app, { email: `victim_${randomUUID().slice(0, 8)}@gmail.com` });
+    const unknown = `nobody_${randomUUID().slice(0, 8)}@gmail.com`;
+    const attempt = (username: string) =>
+      request(t.app).post('/v1/auth/token').send({ username, password: 'not the password' });
+    const statuses = async (email: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) out.push((await attempt(email)).status);
+      const [local, domain] = email.split('@') as [string, string];
+      for (const spelling of [
+        `${local}@${domain.replace('i', '\u0130')}`, // capital dotted I
+        `${local}@${domain.replace('i', 'i\u0307')}`, // i and a combining dot
+        `${local}@${domain}`.toUpperCase(),
+        `${local}@${domain.replace('g', '\uff47')}`, // fullwidth g: NFKC makes it "g"
+      ]) {
+        out.push((await attempt(spelling)).status);
+      }
+      return out;
+    };
+    const forVictim = await statuses(victim.input.email);
+    const forNobody = await statuses(unknown);
+    expect(forVictim).toEqual(forNobody);
+    expect(forVictim).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
   it('writes a login.throttled audit event without the login name or password', async () => {
     const t = await app({ LOGIN_FAILURES_PER_HOUR: '1' });
     const victim = await newUser(t.app);

@@ -15,8 +15,8 @@ export class UserEntity {
 
 /** Unique indexes whose violation means "this field is taken", by constraint name. */
 export const USER_UNIQUE_FIELDS: Record<string, string> = {
-  users_username_lower_unique: 'username',
-  users_email_lower_unique: 'email',
+  users_username_key_unique: 'username',
+  users_email_key_unique: 'email',
 };
 
 export const UserSchema = new EntitySchema<UserEntity>({
@@ -36,13 +36,14 @@ export const UserSchema = new EntitySchema<UserEntity>({
   indexes: [
     // Keyset pagination walks users in (created_at, id) order.
     { name: 'users_created_at_id_index', properties: ['createdAt', 'id'] },
+    // Login names are unique under loginKey (src/models/domain/user.ts): ASCII case folded, in any locale.
     {
-      name: 'users_username_lower_unique',
-      expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))',
+      name: 'users_username_key_unique',
+      expression: 'create unique index "users_username_key_unique" on "users" (lower("username" collate "C"))',
     },
     {
-      name: 'users_email_lower_unique',
-      expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))',
+      name: 'users_email_key_unique',
+      expression: 'create unique index "users_email_key_unique" on "users" (lower("email" collate "C"))',
     },
   ],
 });

@@ -18,3 +18,16 @@ export interface NewUser {
   fullName: string | null;
   password: string;
 }
+
+/**
+ * The one form a login name (username or email) is looked up, kept unique and
+ * counted under: NFKC, then Unicode lowercase. Stored names are ASCII (the
+ * spec's patterns and the settings' checks allow nothing else), so for them
+ * this is ASCII lowercase, exactly what the unique indexes apply
+ * (`lower(name collate "C")`, which folds ASCII letters only, whatever the
+ * database's locale). A typed name whose form is not ASCII, such as one with
+ * "İ", names no account and is counted under that form like any unknown name.
+ */
+export function loginKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
