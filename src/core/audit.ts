@@ -6,6 +6,8 @@ export type AuditEventName =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'reauth.failed'
+  | 'reauth.throttled'
   | 'refresh.reuse_detected'
   | 'session.revoked'
   | 'password.changed'
@@ -26,7 +28,11 @@ export interface AuditEvent {
 }
 
 /** A likely attack rather than ordinary use. */
-const WARNINGS: ReadonlySet<AuditEventName> = new Set(['refresh.reuse_detected', 'login.throttled']);
+const WARNINGS: ReadonlySet<AuditEventName> = new Set([
+  'refresh.reuse_detected',
+  'login.throttled',
+  'reauth.throttled',
+]);
 
 export const AUDIT = Symbol('Audit');
 

@@ -117,7 +117,9 @@ export class Metrics {
     if (event.event === 'login.succeeded') this.logins.inc({ result: 'success' });
     else if (event.event === 'login.failed') this.logins.inc({ result: 'failure' });
     else if (event.event === 'refresh.reuse_detected') this.refreshReuse.inc();
-    else if (event.event === 'login.throttled') this.rateLimited.inc({ limit: 'login_failures' });
+    else if (event.event === 'login.throttled' || event.event === 'reauth.throttled') {
+      this.rateLimited.inc({ limit: 'login_failures' });
+    }
   };
 
   /** A request refused by the HTTP server itself, answered with this status (see api/client-errors.ts). */

@@ -22,6 +22,7 @@ import type { ClientInfo, Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';
+import { Reauthentication } from './reauthentication';
 
 export interface UserPage {
   items: User[];
@@ -48,6 +49,7 @@ export class UserService {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(AUDIT) private readonly audit: Audit,
     @inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
+    @inject(Reauthentication) private readonly reauth: Pick<Reauthentication, 'confirm'>,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
@@ -90,17 +92,14 @@ export class UserService {
     return user;
   }
 
-  /** Needs the current password; ends every other session of the caller. */
+  /** Needs the current password (see Reauthentication); ends every other session of the caller. */
   async changePassword(
     principal: Principal,
     currentPassword: string,
     newPassword: string,
     client: ClientInfo,
   ): Promise<void> {
-    const hash = await this.credentials.getPasswordHash(principal.userId);
-    if (!hash || !(await this.hasher.verify(hash, currentPassword))) {
-      throw new ForbiddenError('The current password is incorrect.');
-    }
+    await this.reauth.confirm(principal, currentPassword, client, 'change_password');
     const newHash = await this.hasher.hash(newPassword);
     const ended = await this.uow.transaction(async () => {
       await this.credentials.setPasswordHash(principal.userId, newHash);

@@ -164,6 +164,34 @@ describe('failed logins per account', () => {
     expect(forVictim).toEqual([401, 401, 401, 401, 401, 429, 429]);
   });
 
+  it('caps wrong current passwords like failed logins, one count per account, each one audited', async () => {
+    // Finding: PUT /v1/users/me/password answered 30 wrong current passwords with 30 × 403, never a 429.
+    const t = await app({ LOGIN_FAILURES_PER_HOUR: '3', TRUST_PROXY: 'loopback' });
+    const victim = await newUser(t.app);
+    const change = (current: string, ip = '203.0.113.7') =>
+      request(t.app)
+        .put('/v1/users/me/password')
+        .set('authorization', victim.bearer)
+        .set('X-Forwarded-For', ip)
+        .send({ current_password: current, new_password: 'a new and long password' });
+    for (let i = 0; i < 3; i++) expectProblem(await change(`wrong guess ${i}`), 403);
+    expectLimited(await change(victim.input.password), 3, 3_600);
+    // the account's count is the login's: a login from a new address is refused too
+    const login = await request(t.app)
+      .post('/v1/auth/token')
+      .set('X-Forwarded-For', '192.0.2.80')
+      .send({ username: victim.input.username, password: victim.input.password });
+    expect(login.status).toBe(429);
+    const failed = t.logs.entries.filter((e) => e.audit === 'reauth.failed');
+    expect(failed).toHaveLength(3);
+    expect(failed[0]).toMatchObject({
+      subject_id: victim.user.id,
+      actor_id: victim.user.id,
+      operation: 'change_password',
+    });
+    expect(t.logs.entries.filter((e) => e.audit === 'reauth.throttled')).toHaveLength(1);
+  });
+
   it('writes a login.throttled audit event without the login name or password', async () => {
     const t = await app({ LOGIN_FAILURES_PER_HOUR: '1' });
     const victim = await newUser(t.app);

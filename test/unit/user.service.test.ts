@@ -6,6 +6,8 @@ import type { UnitOfWork } from '../../src/core/unit-of-work';
 import type { Principal } from '../../src/models/domain/session';
 import type { User } from '../../src/models/domain/user';
 import type { UserRepository } from '../../src/repositories/user.repository';
+import { CountingLoginThrottle } from '../../src/services/login-throttle';
+import { Reauthentication } from '../../src/services/reauthentication';
 import { UserService } from '../../src/services/user.service';
 import { mockCredentials, mockSessions } from '../support/mocks';
 
@@ -41,6 +43,8 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
   const { users, credentials, sessions, hasher, uow } = mocks;
   const audit = { record: () => undefined };
   const cursors = new CursorCodec(Buffer.alloc(32, 1));
+  const throttle = new CountingLoginThrottle(10, { redis: undefined, keyPrefix: 'test:' });
+  const reauth = new Reauthentication(credentials, hasher, throttle, audit);
   return new UserService(
     users,
     credentials,
@@ -51,6 +55,7 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
     createLogger('silent'),
     audit,
     cursors,
+    reauth,
   );
 }
 
