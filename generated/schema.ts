@@ -259,7 +259,7 @@ export interface paths {
         head?: never;
         /**
          * Change the caller's account
-         * @description Changes `full_name`, `email` or `username`; roles and activity are the admins' (400 here).
+         * @description Changes `full_name`, `email` or `username`; roles and activity are the admins' (400 here). A new `email` or `username` needs `current_password` (403 when it is wrong), counts toward the failed-attempt cap of login, and toward the sign-up limit of the client's address.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -406,6 +406,8 @@ export interface components {
             username?: components["schemas"]["Username"];
             email?: components["schemas"]["Email"];
             full_name?: components["schemas"]["FullName"];
+            /** @description The caller's password; required with a new `email` or `username`. */
+            current_password?: string;
         };
         UserAdminUpdate: {
             username?: components["schemas"]["Username"];
@@ -1049,6 +1051,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

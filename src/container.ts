@@ -85,7 +85,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(DATABASE_HEALTH, { useValue: deps.database });
   c.register(REDIS_HEALTH, { useValue: deps.redis ? new RedisHealth(deps.redis) : NOT_CONFIGURED });
   const counters = { redis: deps.redis, keyPrefix: deps.config.redis.keyPrefix, cluster: isClusterWorker() };
-  c.register(RateLimits, { useValue: new RateLimits(deps.config.rateLimits, counters) });
+  c.register(RateLimits, { useValue: new RateLimits(deps.config.rateLimits, counters, metrics.onRateLimited) });
   c.register(LOGIN_THROTTLE, {
     useValue: new CountingLoginThrottle(deps.config.rateLimits.loginFailuresPerHour, counters),
   });

@@ -11,6 +11,7 @@ export type AuditEventName =
   | 'refresh.reuse_detected'
   | 'session.revoked'
   | 'password.changed'
+  | 'user.login_changed'
   | 'user.access_changed'
   | 'user.deleted';
 
@@ -49,6 +50,7 @@ const CHANGES: ReadonlySet<AuditEventName> = new Set([
   'login.succeeded',
   'session.revoked',
   'password.changed',
+  'user.login_changed',
   'user.access_changed',
   'user.deleted',
 ]);

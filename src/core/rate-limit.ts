@@ -100,13 +100,32 @@ export class RateLimits {
   readonly perIp: Limiter | undefined;
   readonly named: ReadonlyMap<string, Limiter | undefined>;
 
-  constructor(quotas: Config['rateLimits'], store: CounterStore) {
+  constructor(
+    quotas: Config['rateLimits'],
+    store: CounterStore,
+    /** Told the name of the limit each time `charge` refuses (metrics). */
+    private readonly onLimited: (limit: string) => void = () => undefined,
+  ) {
     const limiter = (name: string, quota: Quota | undefined) => quota && new Limiter(name, quota, store);
     this.perIp = limiter('ip', quotas.perIp);
     this.named = new Map([
       ['token', limiter('token_ip', quotas.token)],
       ['signup', limiter('signup_ip', quotas.signup)],
     ]);
+  }
+
+  /**
+   * Counts one request from `ip` against a named limit, for a service whose
+   * operation is limited only for some requests (a change of login name
+   * shares the sign-up limit: either one tells whether a name is taken).
+   */
+  async charge(name: 'signup', ip: string | undefined, detail: string): Promise<void> {
+    const limiter = this.named.get(name);
+    const usage = limiter && (await limiter.hit(clientAddress(ip)));
+    if (usage?.exceeded) {
+      this.onLimited(limiter!.name);
+      throw tooManyRequests(usage, detail);
+    }
   }
 }
 

@@ -14,7 +14,8 @@ import {
 import type { Audit } from '../core/audit';
 import type { Config } from '../core/config';
 import type { CursorCodec } from '../core/cursor';
-import { AppError, ForbiddenError, NotFoundError } from '../core/errors';
+import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../core/errors';
+import { RateLimits } from '../core/rate-limit';
 import type { Logger } from '../core/logging';
 import type { PasswordHasher } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
@@ -50,6 +51,7 @@ export class UserService {
     @inject(AUDIT) private readonly audit: Audit,
     @inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
     @inject(Reauthentication) private readonly reauth: Pick<Reauthentication, 'confirm'>,
+    @inject(RateLimits) private readonly limits: Pick<RateLimits, 'charge'>,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
@@ -86,9 +88,33 @@ export class UserService {
     return principal.user;
   }
 
-  async updateMe(principal: Principal, changes: Pick<UserChanges, 'username' | 'email' | 'fullName'>): Promise<User> {
+  /**
+   * A new email or username needs the current password, and shares the sign-up
+   * limit of the client's address: its 409 says a name is taken, as sign-up's does.
+   */
+  async updateMe(
+    principal: Principal,
+    changes: Pick<UserChanges, 'username' | 'email' | 'fullName'>,
+    currentPassword: string | undefined,
+    client: ClientInfo,
+  ): Promise<User> {
+    const loginFields = (['username', 'email'] as const).filter((f) => changes[f] !== undefined);
+    if (loginFields.length > 0) {
+      if (currentPassword === undefined) {
+        throw new ValidationError('A new email or username needs current_password.', [
+          { path: '/body/current_password', message: 'is required with a new email or username' },
+        ]);
+      }
+      await this.limits.charge('signup', client.ip, 'Too many changes of email or username from this address.');
+      await this.reauth.confirm(principal, currentPassword, client, 'change_login');
+    }
     const user = await this.users.update(principal.userId, changes);
     if (!user) throw new NotFoundError('No such user.');
+    if (loginFields.length > 0) {
+      const { userId } = principal;
+      const details = { fields: loginFields };
+      this.audit.record({ event: 'user.login_changed', actor: userId, subject: userId, ip: client.ip, details });
+    }
     return user;
   }
 

@@ -142,13 +142,23 @@ describe('users: self service', () => {
   });
 
   it('refuses duplicates (409) and invalid sign-ups (400)', async () => {
-    const { user, tokens } = await signUp();
+    const { user, tokens, password } = await signUp();
     const again = userCreate({ username: user.username.toUpperCase() });
     await problem(users().createUser({ userCreate: again }), 409);
     await problem(users().createUser({ userCreate: userCreate({ username: 'x' }) }), 400);
     const other = await signUp();
-    await problem(users(tokens.access_token).updateMe({ userSelfUpdate: { email: other.user.email } }), 409);
-    await problem(users(tokens.access_token).updateMe({ userSelfUpdate: { username: '!' } }), 400);
+    const me = users(tokens.access_token);
+    await problem(me.updateMe({ userSelfUpdate: { email: other.user.email, current_password: password } }), 409);
+    await problem(me.updateMe({ userSelfUpdate: { username: '!', current_password: password } }), 400);
+  });
+
+  it('asks for the current password with a new email or username (400 without, 403 when wrong)', async () => {
+    const { user, tokens, password } = await signUp();
+    const me = users(tokens.access_token);
+    await problem(me.updateMe({ userSelfUpdate: { email: `new_${user.email}` } }), 400);
+    await problem(me.updateMe({ userSelfUpdate: { email: `new_${user.email}`, current_password: 'wrong' } }), 403);
+    const changed = await me.updateMe({ userSelfUpdate: { email: `new_${user.email}`, current_password: password } });
+    expect(changed.email).toBe(`new_${user.email}`);
   });
 
   it('changes the password; a wrong current one is 403', async () => {

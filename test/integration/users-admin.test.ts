@@ -17,14 +17,14 @@ afterAll(() => t.close());
 
 describe('/v1/users/me', () => {
   it('reads and changes the caller', async () => {
-    const { bearer, user } = await newUser(t.app);
+    const { bearer, user, input } = await newUser(t.app);
     const got = await request(t.app).get('/v1/users/me').set('authorization', bearer).expect(200);
     expect(got.body).toEqual(user);
 
     const changed = await request(t.app)
       .patch('/v1/users/me')
       .set('authorization', bearer)
-      .send({ full_name: 'New Name', username: `${user.username}_2` })
+      .send({ full_name: 'New Name', username: `${user.username}_2`, current_password: input.password })
       .expect(200);
     expect(changed.body).toMatchObject({ full_name: 'New Name', username: `${user.username}_2`, email: user.email });
     expect(Date.parse(changed.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(user.updated_at));
@@ -52,8 +52,63 @@ describe('/v1/users/me', () => {
     const res = await request(t.app)
       .patch('/v1/users/me')
       .set('authorization', bob.bearer)
-      .send({ email: alice.input.email.toUpperCase() });
+      .send({ email: alice.input.email.toUpperCase(), current_password: bob.input.password });
     expect(expectProblem(res, 409).detail).toContain('email');
+  });
+
+  describe('a new email or username needs the current password', () => {
+    // Finding: PATCH /v1/users/me changed the email with a bare access token, and its 409/200
+    // answers told whether an address had an account at 600 requests a minute.
+    it.each([
+      ['without current_password', {}, 400],
+      ['with a wrong one', { current_password: 'not my password' }, 403],
+    ])('refuses a change %s and changes nothing', async (_how, extra, status) => {
+      const { bearer, user } = await newUser(t.app);
+      for (const change of [{ email: `new_${user.email}` }, { username: `${user.username}_x` }]) {
+        const res = await request(t.app)
+          .patch('/v1/users/me')
+          .set('authorization', bearer)
+          .send({ ...change, ...extra });
+        expectProblem(res, status);
+      }
+      expect((await request(t.app).get('/v1/users/me').set('authorization', bearer)).body).toEqual(user);
+    });
+
+    it('audits the change once it is made, without the names', async () => {
+      const { bearer, user, input } = await newUser(t.app);
+      await request(t.app)
+        .patch('/v1/users/me')
+        .set('authorization', bearer)
+        .send({ email: `new_${user.email}`, current_password: input.password })
+        .expect(200);
+      const events = t.logs.entries.filter((e) => e.audit === 'user.login_changed' && e.subject_id === user.id);
+      expect(events).toEqual([expect.objectContaining({ actor_id: user.id, fields: ['email'] })]);
+      expect(JSON.stringify(events)).not.toContain(user.email);
+    });
+
+    it('shares the sign-up limit per address, so taken names cannot be probed faster', async () => {
+      const limited = await startTestApp({ env: { RATE_LIMIT_SIGNUP_PER_IP: '2/1h' } });
+      try {
+        const { bearer, input } = await newUser(limited.app); // one sign-up
+        const change = (email: string) =>
+          request(limited.app)
+            .patch('/v1/users/me')
+            .set('authorization', bearer)
+            .send({ email, current_password: input.password });
+        expect((await change(`a_${input.email}`)).status).toBe(200);
+        const res = await change(`b_${input.email}`);
+        expectProblem(res, 429);
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(3_000);
+        // a change of the full name alone is not counted
+        await request(limited.app)
+          .patch('/v1/users/me')
+          .set('authorization', bearer)
+          .send({ full_name: 'X' })
+          .expect(200);
+      } finally {
+        await limited.close();
+      }
+    });
   });
 
   it('asks for a token before looking at the body', async () => {

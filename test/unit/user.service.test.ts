@@ -1,4 +1,5 @@
 import { CursorCodec } from '../../src/core/cursor';
+import { RateLimits } from '../../src/core/rate-limit';
 import { ForbiddenError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logging';
 import type { PasswordHasher } from '../../src/core/security';
@@ -43,7 +44,8 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
   const { users, credentials, sessions, hasher, uow } = mocks;
   const audit = { record: () => undefined };
   const cursors = new CursorCodec(Buffer.alloc(32, 1));
-  const throttle = new CountingLoginThrottle(10, { redis: undefined, keyPrefix: 'test:' });
+  const store = { redis: undefined, keyPrefix: 'test:' };
+  const throttle = new CountingLoginThrottle(10, store);
   const reauth = new Reauthentication(credentials, hasher, throttle, audit);
   return new UserService(
     users,
@@ -56,6 +58,7 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
     audit,
     cursors,
     reauth,
+    new RateLimits({ loginFailuresPerHour: 10, perIp: undefined, token: undefined, signup: undefined }, store),
   );
 }
 

@@ -34,8 +34,9 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
     return { status: 200, body: toUserResponse(this.users.me(principal)) } as const;
   }
 
-  async updateMe({ principal, body }: In<'updateMe'>) {
-    return { status: 200, body: toUserResponse(await this.users.updateMe(principal, toUserChanges(body))) } as const;
+  async updateMe({ principal, body }: In<'updateMe'>, ctx: RequestCtx) {
+    const user = await this.users.updateMe(principal, toUserChanges(body), body.current_password, ctx);
+    return { status: 200, body: toUserResponse(user) } as const;
   }
 
   async changePassword({ principal, body }: In<'changePassword'>, ctx: RequestCtx) {

@@ -573,7 +573,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Changes `full_name`, `email` or `username`; roles and activity are the admins\' (400 here).
+     * Changes `full_name`, `email` or `username`; roles and activity are the admins\' (400 here). A new `email` or `username` needs `current_password` (403 when it is wrong), counts toward the failed-attempt cap of login, and toward the sign-up limit of the client\'s address.
      * Change the caller\'s account
      */
     async updateMeRaw(requestParameters: UpdateMeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
@@ -584,7 +584,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Changes `full_name`, `email` or `username`; roles and activity are the admins\' (400 here).
+     * Changes `full_name`, `email` or `username`; roles and activity are the admins\' (400 here). A new `email` or `username` needs `current_password` (403 when it is wrong), counts toward the failed-attempt cap of login, and toward the sign-up limit of the client\'s address.
      * Change the caller\'s account
      */
     async updateMe(requestParameters: UpdateMeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {

@@ -37,6 +37,12 @@ export interface UserSelfUpdate {
      * @memberof UserSelfUpdate
      */
     full_name?: string | null;
+    /**
+     * The caller's password; required with a new `email` or `username`.
+     * @type {string}
+     * @memberof UserSelfUpdate
+     */
+    current_password?: string;
 }
 
 /**
@@ -59,6 +65,7 @@ export function UserSelfUpdateFromJSONTyped(json: any, ignoreDiscriminator: bool
         'username': json['username'] == null ? undefined : json['username'],
         'email': json['email'] == null ? undefined : json['email'],
         'full_name': json['full_name'] == null ? undefined : json['full_name'],
+        'current_password': json['current_password'] == null ? undefined : json['current_password'],
     };
 }
 
@@ -76,6 +83,7 @@ export function UserSelfUpdateToJSONTyped(value?: UserSelfUpdate | null, ignoreD
         'username': value['username'],
         'email': value['email'],
         'full_name': value['full_name'],
+        'current_password': value['current_password'],
     };
 }
 
