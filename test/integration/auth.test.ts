@@ -4,6 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { CREDENTIAL_REPOSITORY, UNIT_OF_WORK } from '../../src/container.tokens';
+import { ARGON2_OPTIONS } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import { RefreshTokenEntity } from '../../src/db/entities/refresh-token.entity';
 import type { CredentialRepository } from '../../src/repositories/user.repository';
@@ -76,6 +77,39 @@ describe('POST /v1/auth/token', () => {
     await login(t.app, input.username, input.password);
     const stored = await uow.run(() => credentials.getPasswordHash(user.id));
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+  });
+
+  describe('a password typed with composed or decomposed accents is the same password', () => {
+    const composed = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e';
+    const decomposed = composed.normalize('NFD');
+    const credentials = () => t.container.resolve<CredentialRepository>(CREDENTIAL_REPOSITORY);
+    const uow = () => t.container.resolve<UnitOfWork>(UNIT_OF_WORK);
+    const storedHash = (id: string) => uow().run(() => credentials().getPasswordHash(id));
+
+    it('signs up with one form and logs in with the other', async () => {
+      const { input } = await newUser(t.app, { password: decomposed });
+      await login(t.app, input.username, composed);
+      await login(t.app, input.username, decomposed);
+    });
+
+    it.each([
+      ['decomposed', decomposed, composed],
+      ['composed', composed, decomposed],
+    ])(
+      'a hash made before normalisation of the raw form, then logged in with %s first: both forms work, and the hash becomes one of the normalised form',
+      async (_first, firstForm, secondForm) => {
+        const { input, user } = await newUser(t.app);
+        const legacy = await argon2.hash(decomposed, ARGON2_OPTIONS); // today's parameters: only the form is old
+        await uow().run(() => credentials().setPasswordHash(user.id, legacy));
+
+        await login(t.app, input.username, firstForm);
+        const rehashed = await storedHash(user.id);
+        expect(rehashed).not.toBe(legacy);
+        expect(await argon2.verify(rehashed!, composed.normalize('NFKC'))).toBe(true);
+        await login(t.app, input.username, secondForm);
+        expect(await storedHash(user.id)).toBe(rehashed);
+      },
+    );
   });
 });
 

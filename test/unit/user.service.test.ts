@@ -26,7 +26,7 @@ function strictMocks() {
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (pw: string) => `hashed(${pw})`),
     verify: jest.fn(),
-    needsRehash: jest.fn(),
+    check: jest.fn(),
   };
   const uow: jest.Mocked<UnitOfWork> = {
     commit: jest.fn(),
