@@ -7,6 +7,7 @@ import {
   CURSOR_CODEC,
   LOGGER,
   PASSWORD_HASHER,
+  PASSWORD_POLICY,
   SESSION_REPOSITORY,
   UNIT_OF_WORK,
   USER_REPOSITORY,
@@ -22,6 +23,7 @@ import type { ClientInfo, Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';
+import type { PasswordPolicy } from './password-policy';
 
 export interface UserPage {
   items: User[];
@@ -43,6 +45,7 @@ export class UserService {
     @inject(CREDENTIAL_REPOSITORY) private readonly credentials: CredentialRepository,
     @inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     @inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @inject(PASSWORD_POLICY) private readonly policy: PasswordPolicy,
     @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @inject(CONFIG) private readonly config: Pick<Config, 'registrationOpen'>,
     @inject(LOGGER) private readonly logger: Logger,
@@ -101,6 +104,7 @@ export class UserService {
     if (!hash || !(await this.hasher.verify(hash, currentPassword))) {
       throw new ForbiddenError('The current password is incorrect.');
     }
+    this.policy.enforce(newPassword, principal.user, '/body/new_password');
     const newHash = await this.hasher.hash(newPassword);
     const ended = await this.uow.transaction(async () => {
       await this.credentials.setPasswordHash(principal.userId, newHash);
@@ -171,6 +175,7 @@ export class UserService {
   }
 
   private async create(input: NewUser, roles: Role[]): Promise<User> {
+    this.policy.enforce(input.password, input, '/body/password');
     const now = new Date();
     const user: User = {
       id: randomUUID(),

@@ -359,6 +359,27 @@ describe('revocation takes effect on the next request', () => {
     await login(t.app, input.username, 'a brand new password');
   });
 
+  it.each([
+    ['a guessable', 'password1234', 'guessable'],
+    ['a repeated-character', 'aaaaaaaaaaaa', 'repeated_character'],
+    ['an all-whitespace', ' '.repeat(12), 'whitespace'],
+    ['the username as', null, 'username'],
+  ])('%s new password is 422 naming the rule, and changes nothing', async (_name, weak, rule) => {
+    const { input, bearer } = await newUser(t.app);
+    const other = await login(t.app, input.username, input.password);
+    const newPassword = weak ?? input.username;
+    const res = await request(t.app)
+      .put('/v1/users/me/password')
+      .set('authorization', bearer)
+      .send({ current_password: input.password, new_password: newPassword });
+    const problem = expectProblem(res, 422);
+    expect(problem).toMatchObject({ type: 'urn:gatehouse:problem:weak_password', rule });
+    expect(problem.errors).toEqual([{ path: '/body/new_password', message: expect.any(String) }]);
+    expect(res.text).not.toContain(newPassword);
+    expect((await me(`Bearer ${other.access_token}`)).status).toBe(200);
+    await login(t.app, input.username, input.password);
+  });
+
   it('a wrong current password is 403 and changes nothing', async () => {
     const { input, bearer } = await newUser(t.app);
     const other = await login(t.app, input.username, input.password);
