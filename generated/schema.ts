@@ -234,7 +234,8 @@ export interface paths {
         /**
          * Create a user (sign-up)
          * @description Creates an account. Usernames and emails are unique regardless of case.
-         *     Open to anyone unless registration is switched off (then 403).
+         *     Open to anyone unless registration is switched off (then 403). A
+         *     password the password policy refuses (see `Password`) is a 422.
          */
         post: operations["createUser"];
         delete?: never;
@@ -274,7 +275,9 @@ export interface paths {
         get?: never;
         /**
          * Change the caller's password
-         * @description Needs the current password. Ends every other session of the caller.
+         * @description Needs the current password (403 when it is wrong). A new password the
+         *     password policy refuses (see `Password`) is a 422. Ends every other
+         *     session of the caller.
          */
         put: operations["changePassword"];
         post?: never;
@@ -423,7 +426,16 @@ export interface components {
          * @example ada@example.com
          */
         Email: string;
-        /** @example correct horse battery staple */
+        /**
+         * @description Any characters, no composition rules (NIST SP 800-63B). It is normalised
+         *     to Unicode NFKC, so composed and decomposed accents are the same password.
+         *     Refused with 422 (`WeakPasswordProblem`, its `rule` says why) when it is
+         *     only whitespace, one character repeated, contains the username or the
+         *     email address (or the part before its `@`, with or without a `+tag`)
+         *     ignoring case, is in a list of common and breached passwords, or is too
+         *     easy to guess (zxcvbn score below 3, judged on its first 64 characters).
+         * @example correct horse battery staple
+         */
         Password: string;
         /**
          * @description Free text without control characters.
@@ -518,6 +530,15 @@ export interface components {
             /** @description Present on validation failures, one entry per failure. */
             errors?: components["schemas"]["ProblemError"][];
         };
+        WeakPasswordProblem: components["schemas"]["Problem"] & {
+            /**
+             * @description The rule the password breaks: `whitespace`, `repeated_character`,
+             *     `username`, `email`, `common` (in the list of common and breached
+             *     passwords) or `guessable` (too easy to guess). More may be added.
+             * @example common
+             */
+            rule: string;
+        };
         ProblemError: {
             /** @description Where in the request the failure is, e.g. `/body/email`. */
             path: string;
@@ -570,6 +591,19 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The password policy refuses the password: `type` is
+         *     `urn:gatehouse:problem:weak_password`, `rule` says which rule, and
+         *     `errors[]` points at the password field. The password is never echoed.
+         */
+        WeakPassword: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["WeakPasswordProblem"];
             };
         };
         /** @description The request body is larger than the server accepts. */
@@ -983,6 +1017,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["WeakPassword"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -1085,6 +1120,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["WeakPassword"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

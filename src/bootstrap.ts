@@ -2,11 +2,12 @@ import type { DependencyContainer } from 'tsyringe';
 import { createContainer } from './container';
 import { LOGGER, UNIT_OF_WORK } from './container.tokens';
 import type { Config } from './core/config';
-import { ConflictError } from './core/errors';
+import { ConflictError, WeakPasswordError } from './core/errors';
 import type { Logger } from './core/logging';
 import { resolveMasterKey } from './core/master-key';
 import { connectRedis, waitForRedis } from './core/redis';
 import { deriveSecretKeys } from './core/security';
+import { StartupError } from './core/startup';
 import { startTracing } from './core/tracing';
 import type { UnitOfWork } from './core/unit-of-work';
 import { claimDataDir } from './db/data-dir';
@@ -68,6 +69,7 @@ export async function bootstrap(
  * Creates the configured first admin (ADMIN_EMAIL and ADMIN_PASSWORD set) while no user has the
  * admin role; otherwise says what it skipped. Never fails start-up over data users can create: an
  * email or username taken by someone else, or an instance starting alongside that made the admin.
+ * A password the password policy refuses stops it: the operator chose it and can choose another.
  */
 export async function ensureConfiguredAdmin(container: DependencyContainer, config: Config): Promise<void> {
   const { username, email, password } = config.admin;
@@ -80,6 +82,9 @@ export async function ensureConfiguredAdmin(container: DependencyContainer, conf
     );
     if (!created) logger.info('ADMIN_EMAIL and ADMIN_PASSWORD ignored: an admin exists already', { username });
   } catch (error) {
+    if (error instanceof WeakPasswordError) {
+      throw new StartupError(`ADMIN_PASSWORD: ${error.message} Choose another.`, 'ADMIN_PASSWORD');
+    }
     if (!(error instanceof ConflictError)) throw error;
     logger.warn(`first admin not created: its ${error.field} is taken by another user`, {
       username,

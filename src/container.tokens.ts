@@ -13,6 +13,7 @@ export const TRACING = Symbol('Tracing');
 export { LIFECYCLE } from './core/lifecycle';
 export { AUDIT } from './core/audit';
 export { LOGIN_THROTTLE } from './services/login-throttle';
+export { PASSWORD_POLICY } from './services/password-policy';
 export { UNIT_OF_WORK } from './core/unit-of-work';
 export { CREDENTIAL_REPOSITORY, USER_REPOSITORY } from './repositories/user.repository';
 export { REFRESH_TOKEN_REPOSITORY, SESSION_REPOSITORY } from './repositories/session.repository';

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unprocessable'
+  | 'weak_password'
   | 'rate_limited'
   | 'header_fields_too_large'
   | 'internal'
@@ -34,6 +35,7 @@ export const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   unprocessable: { status: 422, title: 'Unprocessable content' },
+  weak_password: { status: 422, title: 'Password not accepted' },
   rate_limited: { status: 429, title: 'Too many requests' },
   header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal server error' },
@@ -87,6 +89,20 @@ export class ConflictError extends AppError {
     detail: string,
   ) {
     super('conflict', detail);
+  }
+}
+
+/** A password the password policy refuses; `rule` says which rule, never what the password was. */
+export class WeakPasswordError extends AppError {
+  constructor(
+    readonly rule: string,
+    reason: string,
+    path: string,
+  ) {
+    super('weak_password', `The password is not accepted: it ${reason}.`, {
+      errors: [{ path, message: reason }],
+      extensions: { rule },
+    });
   }
 }
 

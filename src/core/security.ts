@@ -12,30 +12,61 @@ export const ARGON2_OPTIONS = {
   parallelism: 1,
 } as const;
 
+/**
+ * The one form a password is hashed, verified and judged in: Unicode NFKC, as NIST SP 800-63B
+ * (5.1.1.2) suggests, so that the same password typed on another keyboard or system (composed
+ * or decomposed accents, full-width or ligature forms) is the same password.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+export interface PasswordCheck {
+  matches: boolean;
+  /** Store `hash(password)` instead: made with other parameters than today's, or of an unnormalised form. */
+  rehash: boolean;
+}
+
 export interface PasswordHasher {
+  /** A hash of the normalised password. */
   hash(password: string): Promise<string>;
   verify(hash: string, password: string): Promise<boolean>;
-  /** True when `hash` was made with other parameters than today's. */
-  needsRehash(hash: string): boolean;
+  /** verify, and whether the stored hash should be replaced (see PasswordCheck). */
+  check(hash: string, password: string): Promise<PasswordCheck>;
 }
 
 export class Argon2PasswordHasher implements PasswordHasher {
   constructor(private readonly options: typeof ARGON2_OPTIONS = ARGON2_OPTIONS) {}
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return argon2.hash(normalizePassword(password), this.options);
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
+    return (await this.check(hash, password)).matches;
+  }
+
+  /**
+   * The normalised form first. Hashes made before passwords were normalised are of the form as
+   * typed then: the form as typed now, and its decomposed form (a password first typed with
+   * decomposed accents and now with composed ones), are tried next, where they differ. Which forms
+   * are tried depends on the input only, so an unknown user (the dummy hash) costs the same.
+   */
+  async check(hash: string, password: string): Promise<PasswordCheck> {
+    const normalized = normalizePassword(password);
+    if (await this.matches(hash, normalized)) return { matches: true, rehash: argon2.needsRehash(hash, this.options) };
+    for (const legacy of new Set([password, password.normalize('NFD')])) {
+      if (legacy !== normalized && (await this.matches(hash, legacy))) return { matches: true, rehash: true };
+    }
+    return { matches: false, rehash: false };
+  }
+
+  private async matches(hash: string, password: string): Promise<boolean> {
     try {
       return await argon2.verify(hash, password);
     } catch {
       return false; // a malformed stored hash never matches
     }
-  }
-
-  needsRehash(hash: string): boolean {
-    return argon2.needsRehash(hash, this.options);
   }
 }
 

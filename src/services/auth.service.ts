@@ -65,7 +65,7 @@ export class AuthService {
       this.audit.record({ event: 'login.throttled', actor: null, subject, ip: client.ip });
       throw tooManyRequests(blocked, 'Too many failed logins for this account; retry after Retry-After seconds.');
     }
-    const matches = await this.hasher.verify(found?.passwordHash ?? (await this.dummyHash), password);
+    const { matches, rehash } = await this.hasher.check(found?.passwordHash ?? (await this.dummyHash), password);
     if (!found || !matches || !found.user.isActive) {
       // The login name typed is left out: it is sometimes a password typed in the wrong field.
       const subject = found?.user.id ?? null;
@@ -74,7 +74,7 @@ export class AuthService {
     }
     const { user } = found;
     await this.throttle.succeeded(account, client.ip);
-    if (this.hasher.needsRehash(found.passwordHash)) {
+    if (rehash) {
       await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
     }
     const now = new Date();

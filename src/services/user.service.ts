@@ -7,6 +7,7 @@ import {
   CURSOR_CODEC,
   LOGGER,
   PASSWORD_HASHER,
+  PASSWORD_POLICY,
   SESSION_REPOSITORY,
   UNIT_OF_WORK,
   USER_REPOSITORY,
@@ -23,6 +24,7 @@ import type { ClientInfo, Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';
+import type { PasswordPolicy } from './password-policy';
 import { Reauthentication } from './reauthentication';
 
 export interface UserPage {
@@ -45,6 +47,7 @@ export class UserService {
     @inject(CREDENTIAL_REPOSITORY) private readonly credentials: CredentialRepository,
     @inject(SESSION_REPOSITORY) private readonly sessions: SessionRepository,
     @inject(PASSWORD_HASHER) private readonly hasher: PasswordHasher,
+    @inject(PASSWORD_POLICY) private readonly policy: PasswordPolicy,
     @inject(UNIT_OF_WORK) private readonly uow: UnitOfWork,
     @inject(CONFIG) private readonly config: Pick<Config, 'registrationOpen'>,
     @inject(LOGGER) private readonly logger: Logger,
@@ -126,6 +129,7 @@ export class UserService {
     client: ClientInfo,
   ): Promise<void> {
     await this.reauth.confirm(principal, currentPassword, client, 'change_password');
+    this.policy.enforce(newPassword, principal.user, '/body/new_password');
     const newHash = await this.hasher.hash(newPassword);
     const ended = await this.uow.transaction(async () => {
       await this.credentials.setPasswordHash(principal.userId, newHash);
@@ -196,6 +200,7 @@ export class UserService {
   }
 
   private async create(input: NewUser, roles: Role[]): Promise<User> {
+    this.policy.enforce(input.password, input, '/body/password');
     const now = new Date();
     const user: User = {
       id: randomUUID(),

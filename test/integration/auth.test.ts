@@ -4,6 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { CREDENTIAL_REPOSITORY, UNIT_OF_WORK } from '../../src/container.tokens';
+import { ARGON2_OPTIONS } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
 import { RefreshTokenEntity } from '../../src/db/entities/refresh-token.entity';
 import type { CredentialRepository } from '../../src/repositories/user.repository';
@@ -76,6 +77,39 @@ describe('POST /v1/auth/token', () => {
     await login(t.app, input.username, input.password);
     const stored = await uow.run(() => credentials.getPasswordHash(user.id));
     expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+  });
+
+  describe('a password typed with composed or decomposed accents is the same password', () => {
+    const composed = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e';
+    const decomposed = composed.normalize('NFD');
+    const credentials = () => t.container.resolve<CredentialRepository>(CREDENTIAL_REPOSITORY);
+    const uow = () => t.container.resolve<UnitOfWork>(UNIT_OF_WORK);
+    const storedHash = (id: string) => uow().run(() => credentials().getPasswordHash(id));
+
+    it('signs up with one form and logs in with the other', async () => {
+      const { input } = await newUser(t.app, { password: decomposed });
+      await login(t.app, input.username, composed);
+      await login(t.app, input.username, decomposed);
+    });
+
+    it.each([
+      ['decomposed', decomposed, composed],
+      ['composed', composed, decomposed],
+    ])(
+      'a hash made before normalisation of the raw form, then logged in with %s first: both forms work, and the hash becomes one of the normalised form',
+      async (_first, firstForm, secondForm) => {
+        const { input, user } = await newUser(t.app);
+        const legacy = await argon2.hash(decomposed, ARGON2_OPTIONS); // today's parameters: only the form is old
+        await uow().run(() => credentials().setPasswordHash(user.id, legacy));
+
+        await login(t.app, input.username, firstForm);
+        const rehashed = await storedHash(user.id);
+        expect(rehashed).not.toBe(legacy);
+        expect(await argon2.verify(rehashed!, composed.normalize('NFKC'))).toBe(true);
+        await login(t.app, input.username, secondForm);
+        expect(await storedHash(user.id)).toBe(rehashed);
+      },
+    );
   });
 });
 
@@ -323,6 +357,27 @@ describe('revocation takes effect on the next request', () => {
       401,
     );
     await login(t.app, input.username, 'a brand new password');
+  });
+
+  it.each([
+    ['a guessable', 'password1234', 'guessable'],
+    ['a repeated-character', 'aaaaaaaaaaaa', 'repeated_character'],
+    ['an all-whitespace', ' '.repeat(12), 'whitespace'],
+    ['the username as', null, 'username'],
+  ])('%s new password is 422 naming the rule, and changes nothing', async (_name, weak, rule) => {
+    const { input, bearer } = await newUser(t.app);
+    const other = await login(t.app, input.username, input.password);
+    const newPassword = weak ?? input.username;
+    const res = await request(t.app)
+      .put('/v1/users/me/password')
+      .set('authorization', bearer)
+      .send({ current_password: input.password, new_password: newPassword });
+    const problem = expectProblem(res, 422);
+    expect(problem).toMatchObject({ type: 'urn:gatehouse:problem:weak_password', rule });
+    expect(problem.errors).toEqual([{ path: '/body/new_password', message: expect.any(String) }]);
+    expect(res.text).not.toContain(newPassword);
+    expect((await me(`Bearer ${other.access_token}`)).status).toBe(200);
+    await login(t.app, input.username, input.password);
   });
 
   it('a wrong current password is 403 and changes nothing', async () => {

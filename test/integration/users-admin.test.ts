@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { ensureConfiguredAdmin } from '../../src/bootstrap';
 import { loadConfig } from '../../src/core/config';
+import { StartupError } from '../../src/core/startup';
 import { UserEntity } from '../../src/db/entities/user.entity';
 import { startTestApp, TEST_MASTER_KEY, type TestApp } from '../support/app';
 import { login, newAdmin, newUser, type LoggedIn } from '../support/auth';
@@ -314,7 +315,7 @@ describe('the last active admin', () => {
 
 describe('the first admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
   let iso: TestApp;
-  const env = { ADMIN_EMAIL: 'boss@example.com', ADMIN_PASSWORD: 'first admin password' };
+  const env = { ADMIN_EMAIL: 'boss@example.com', ADMIN_PASSWORD: 'opening night passphrase' };
   const config = () => loadConfig({ ...env, MASTER_KEY: TEST_MASTER_KEY });
   const startUp = () => ensureConfiguredAdmin(iso.container, config());
   const said = (message: RegExp) => iso.logs.entries.filter((e) => message.test(String(e.message)));
@@ -355,5 +356,18 @@ describe('the first admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
       expect.objectContaining({ level: 'warn', setting: 'ADMIN_EMAIL', username: 'admin' }),
     ]);
     expect(iso.logs.lines.join('\n')).not.toContain(env.ADMIN_PASSWORD);
+  });
+
+  it('stops start-up on a password the policy refuses, naming ADMIN_PASSWORD and the rule, and makes no admin', async () => {
+    await iso.database.orm.em.fork().nativeDelete(UserEntity, {});
+    const weak = loadConfig({ ...env, ADMIN_PASSWORD: 'admin1234567', MASTER_KEY: TEST_MASTER_KEY });
+    const error = await ensureConfiguredAdmin(iso.container, weak).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartupError);
+    expect(error).toMatchObject({
+      setting: 'ADMIN_PASSWORD',
+      message: expect.stringMatching(/^ADMIN_PASSWORD: .*username/),
+    });
+    expect((error as Error).message).not.toContain('admin1234567');
+    expect(await iso.database.orm.em.fork().count(UserEntity, {})).toBe(0);
   });
 });

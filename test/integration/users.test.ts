@@ -115,6 +115,41 @@ describe('POST /v1/users', () => {
   });
 });
 
+describe('POST /v1/users password policy', () => {
+  it.each([
+    ['a common password with digits', 'password1234', 'guessable'],
+    ['one character repeated', 'aaaaaaaaaaaa', 'repeated_character'],
+    ['only whitespace', ' '.repeat(12), 'whitespace'],
+    ['the username', 'ada_lovelace_1815', 'username'],
+    ['the username in another case', 'Ada_Lovelace_1815', 'username'],
+    ['the local part of the email', 'lovelace.ada!', 'email'],
+    ['a top breached password', '1qaz2wsx3edc', 'common'],
+  ])('refuses %s with 422 naming the rule and not the password, and creates nothing', async (_n, password, rule) => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const input = userCreate({ username: 'ada_lovelace_1815', email: `lovelace.ada@${tag}.example.com`, password });
+    const res = await signUp(input);
+    const problem = expectProblem(res, 422);
+    expect(problem).toMatchObject({ type: 'urn:gatehouse:problem:weak_password', rule });
+    expect(problem.errors).toEqual([{ path: '/body/password', message: expect.any(String) }]);
+    expect(res.text).not.toContain(password);
+    const count = await t.database.orm.em.fork().count(UserEntity, { email: input.email });
+    expect(count).toBe(0);
+  });
+
+  it.each([
+    ['the spec example passphrase', 'correct horse battery staple'],
+    ['a random string', 'x7Kq9mZ2pL4w'],
+    ['accented words', 'café crème brûlée'],
+  ])('accepts %s', async (_name, password) => {
+    await signUp(userCreate({ password })).expect(201);
+  });
+
+  it('judges the password after NFKC normalisation: full-width characters are no disguise', async () => {
+    const problem = expectProblem(await signUp(userCreate({ password: 'ｐａｓｓｗｏｒｄ１２３４' })), 422);
+    expect(problem.rule).toBe('guessable');
+  });
+});
+
 describe('POST /v1/users with registration closed', () => {
   let closed: TestApp;
   beforeAll(async () => {

@@ -42,7 +42,11 @@ function setup(config = auth) {
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (_password: string) => 'dummy-hash'),
     verify: jest.fn(),
-    needsRehash: jest.fn((_hash: string) => false),
+    // A test gives verify its behaviour; a stored hash needs no rehash unless a test says so.
+    check: jest.fn(async (hash: string, password: string) => ({
+      matches: await hasher.verify(hash, password),
+      rehash: false,
+    })),
   };
   const tokens = { issueAccessToken: jest.fn(async () => ({ token: 'access', expiresIn: 600 })) };
   const uow = { transaction: jest.fn((work: () => Promise<unknown>) => work()) } as unknown as UnitOfWork;
@@ -87,8 +91,7 @@ describe('AuthService.login', () => {
   it('opens a session with a refresh token stored only as a digest, and re-hashes old hashes', async () => {
     const m = setup();
     m.credentials.findByLogin.mockResolvedValue({ user, passwordHash: 'old' });
-    m.hasher.verify.mockResolvedValue(true);
-    m.hasher.needsRehash.mockReturnValue(true);
+    m.hasher.check.mockResolvedValue({ matches: true, rehash: true });
     m.hasher.hash.mockResolvedValue('new');
     const pair = await m.service.login('ada', 'pw', client);
 
@@ -100,6 +103,17 @@ describe('AuthService.login', () => {
     expect(record).toMatchObject({ sessionId: session.id, parentId: null, usedAt: null });
     expect(digest).toBe(tokenDigest(pair.refreshToken));
     expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({ userId: 'u-1', sessionId: session.id, roles: ['user'] });
+  });
+});
+
+describe('AuthService.login re-hashing', () => {
+  it('keeps a stored hash the hasher finds current', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user, passwordHash: 'current' });
+    m.hasher.check.mockResolvedValue({ matches: true, rehash: false });
+    await m.service.login('ada', 'pw', client);
+    expect(m.hasher.check).toHaveBeenCalledWith('current', 'pw');
+    expect(m.credentials.setPasswordHash).not.toHaveBeenCalled();
   });
 });
 

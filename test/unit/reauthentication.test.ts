@@ -15,7 +15,7 @@ function setup(limit = 2) {
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(),
     verify: jest.fn(async (_hash: string, pw: string) => pw === 'the password'),
-    needsRehash: jest.fn(),
+    check: jest.fn(),
   };
   const events: AuditEvent[] = [];
   const throttle = new CountingLoginThrottle(limit, { redis: undefined, keyPrefix: `reauth-${Math.random()}:` });

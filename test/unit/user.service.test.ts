@@ -1,6 +1,6 @@
 import { CursorCodec } from '../../src/core/cursor';
+import { ForbiddenError, WeakPasswordError } from '../../src/core/errors';
 import { RateLimits } from '../../src/core/rate-limit';
-import { ForbiddenError } from '../../src/core/errors';
 import { createLogger } from '../../src/core/logging';
 import type { PasswordHasher } from '../../src/core/security';
 import type { UnitOfWork } from '../../src/core/unit-of-work';
@@ -8,6 +8,7 @@ import type { Principal } from '../../src/models/domain/session';
 import type { User } from '../../src/models/domain/user';
 import type { UserRepository } from '../../src/repositories/user.repository';
 import { CountingLoginThrottle } from '../../src/services/login-throttle';
+import type { PasswordPolicy } from '../../src/services/password-policy';
 import { Reauthentication } from '../../src/services/reauthentication';
 import { UserService } from '../../src/services/user.service';
 import { mockCredentials, mockSessions } from '../support/mocks';
@@ -29,19 +30,20 @@ function strictMocks() {
   const hasher: jest.Mocked<PasswordHasher> = {
     hash: jest.fn(async (pw: string) => `hashed(${pw})`),
     verify: jest.fn(),
-    needsRehash: jest.fn(),
+    check: jest.fn(),
   };
+  const policy: jest.Mocked<PasswordPolicy> = { violation: jest.fn(), enforce: jest.fn() };
   const uow: jest.Mocked<UnitOfWork> = {
     commit: jest.fn(),
     afterCommit: jest.fn(),
     run: jest.fn(),
     transaction: jest.fn((work: () => Promise<unknown>) => work()) as jest.Mocked<UnitOfWork>['transaction'],
   };
-  return { users, credentials, sessions, hasher, uow };
+  return { users, credentials, sessions, hasher, policy, uow };
 }
 
 function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true) {
-  const { users, credentials, sessions, hasher, uow } = mocks;
+  const { users, credentials, sessions, hasher, policy, uow } = mocks;
   const audit = { record: () => undefined };
   const cursors = new CursorCodec(Buffer.alloc(32, 1));
   const store = { redis: undefined, keyPrefix: 'test:' };
@@ -52,6 +54,7 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
     credentials,
     sessions,
     hasher,
+    policy,
     uow,
     { registrationOpen },
     createLogger('silent'),
@@ -109,6 +112,27 @@ describe('UserService.register', () => {
     expect(a.id).not.toBe(b.id);
   });
 
+  it('refuses a password the policy refuses, before hashing or staging anything', async () => {
+    const mocks = strictMocks();
+    mocks.policy.enforce.mockImplementation(() => {
+      throw new WeakPasswordError('username', 'contains the username', '/body/password');
+    });
+    await expect(service(mocks).register(input)).rejects.toMatchObject({ code: 'weak_password', rule: 'username' });
+    expect(mocks.policy.enforce).toHaveBeenCalledWith('correct horse battery', input, '/body/password');
+    expect(mocks.hasher.hash).not.toHaveBeenCalled();
+    expect(mocks.users.add).not.toHaveBeenCalled();
+  });
+
+  it('holds the admins of the CLI and ADMIN_PASSWORD to the same policy', async () => {
+    const mocks = strictMocks();
+    mocks.users.existsByUsername.mockResolvedValue(false);
+    mocks.policy.enforce.mockImplementation(() => {
+      throw new WeakPasswordError('common', 'is common', '/body/password');
+    });
+    await expect(service(mocks).ensureAdmin(input)).rejects.toBeInstanceOf(WeakPasswordError);
+    expect(mocks.users.add).not.toHaveBeenCalled();
+  });
+
   it('refuses when registration is closed, before hashing or staging anything', async () => {
     const mocks = strictMocks();
     await expect(service(mocks, false).register(input)).rejects.toBeInstanceOf(ForbiddenError);
@@ -125,6 +149,22 @@ describe('UserService.changePassword', () => {
     await expect(service(mocks).changePassword(caller, 'wrong', 'new password 123', client)).rejects.toBeInstanceOf(
       ForbiddenError,
     );
+    expect(mocks.credentials.setPasswordHash).not.toHaveBeenCalled();
+    expect(mocks.sessions.revokeAllOfUser).not.toHaveBeenCalled();
+  });
+
+  it('refuses a new password the policy refuses, once the current one is right, and changes nothing', async () => {
+    const mocks = strictMocks();
+    mocks.credentials.getPasswordHash.mockResolvedValue('stored');
+    mocks.hasher.verify.mockResolvedValue(true);
+    mocks.policy.enforce.mockImplementation(() => {
+      throw new WeakPasswordError('email', 'contains the email address', '/body/new_password');
+    });
+    await expect(
+      service(mocks).changePassword(caller, 'old password', 'u-1@example.com!!', client),
+    ).rejects.toMatchObject({ code: 'weak_password', rule: 'email' });
+    expect(mocks.policy.enforce).toHaveBeenCalledWith('u-1@example.com!!', caller.user, '/body/new_password');
+    expect(mocks.hasher.hash).not.toHaveBeenCalled();
     expect(mocks.credentials.setPasswordHash).not.toHaveBeenCalled();
     expect(mocks.sessions.revokeAllOfUser).not.toHaveBeenCalled();
   });

@@ -58,6 +58,11 @@ import {
     UserSelfUpdateFromJSON,
     UserSelfUpdateToJSON,
 } from '../models/UserSelfUpdate';
+import {
+    type WeakPasswordProblem,
+    WeakPasswordProblemFromJSON,
+    WeakPasswordProblemToJSON,
+} from '../models/WeakPasswordProblem';
 
 export interface ChangePasswordRequest {
     passwordChange: PasswordChange;
@@ -144,7 +149,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Needs the current password. Ends every other session of the caller.
+     * Needs the current password (403 when it is wrong). A new password the password policy refuses (see `Password`) is a 422. Ends every other session of the caller. 
      * Change the caller\'s password
      */
     async changePasswordRaw(requestParameters: ChangePasswordRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<void>> {
@@ -155,7 +160,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Needs the current password. Ends every other session of the caller.
+     * Needs the current password (403 when it is wrong). A new password the password policy refuses (see `Password`) is a 422. Ends every other session of the caller. 
      * Change the caller\'s password
      */
     async changePassword(requestParameters: ChangePasswordRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<void> {
@@ -192,7 +197,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Creates an account. Usernames and emails are unique regardless of case. Open to anyone unless registration is switched off (then 403). 
+     * Creates an account. Usernames and emails are unique regardless of case. Open to anyone unless registration is switched off (then 403). A password the password policy refuses (see `Password`) is a 422. 
      * Create a user (sign-up)
      */
     async createUserRaw(requestParameters: CreateUserRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
@@ -203,7 +208,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
-     * Creates an account. Usernames and emails are unique regardless of case. Open to anyone unless registration is switched off (then 403). 
+     * Creates an account. Usernames and emails are unique regardless of case. Open to anyone unless registration is switched off (then 403). A password the password policy refuses (see `Password`) is a 422. 
      * Create a user (sign-up)
      */
     async createUser(requestParameters: CreateUserRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {

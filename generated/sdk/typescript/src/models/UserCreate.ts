@@ -32,6 +32,13 @@ export interface UserCreate {
      */
     email: string;
     /**
+     * Any characters, no composition rules (NIST SP 800-63B). It is normalised
+     * to Unicode NFKC, so composed and decomposed accents are the same password.
+     * Refused with 422 (`WeakPasswordProblem`, its `rule` says why) when it is
+     * only whitespace, one character repeated, contains the username or the
+     * email address (or the part before its `@`, with or without a `+tag`)
+     * ignoring case, is in a list of common and breached passwords, or is too
+     * easy to guess (zxcvbn score below 3, judged on its first 64 characters).
      * 
      * @type {string}
      * @memberof UserCreate

@@ -21,3 +21,4 @@ export * from './UserAdminUpdate';
 export * from './UserCreate';
 export * from './UserPage';
 export * from './UserSelfUpdate';
+export * from './WeakPasswordProblem';
