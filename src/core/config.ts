@@ -400,6 +400,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   };
 }
 
+/**
+ * Settings that are valid but most likely a mistake, each said as one line
+ * that starts with the setting; start-up logs them as warnings.
+ */
+export function settingWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.http.trustProxy === true) {
+    warnings.push(
+      "TRUST_PROXY=true: every X-Forwarded-For is believed, so any client that reaches this port can name its own address and slip past every per-address limit; set the hop count to the proxy (e.g. TRUST_PROXY=1) or the proxies' addresses instead",
+    );
+  }
+  return warnings;
+}
+
 function tracingSettings(s: z.output<typeof schema>): TracingSettings | undefined {
   const base = s.OTEL_EXPORTER_OTLP_ENDPOINT;
   // As OpenTelemetry specifies: the signal's own endpoint as given, else the base endpoint + v1/traces.

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS } from '../../src/core/config';
+import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS, settingWarnings } from '../../src/core/config';
 
 const key = Buffer.alloc(32, 1).toString('base64');
 
@@ -320,5 +320,17 @@ describe('secrets from files (<NAME>_FILE)', () => {
     expect(env).toEqual({ MASTER_KEY: key, PORT: '9000' });
     expect(readSecretFiles(env)).toEqual(env);
     expect(loadConfig(env).auth.masterKey).toEqual(Buffer.from(key, 'base64'));
+  });
+});
+
+describe('settingWarnings', () => {
+  it('warns against TRUST_PROXY=true, in one line that says what to set instead', () => {
+    const warnings = settingWarnings(loadConfig({ TRUST_PROXY: 'true' }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^TRUST_PROXY=true: .*X-Forwarded-For.*hop count.*addresses/);
+  });
+
+  it.each(['false', '1', 'loopback', '10.0.0.0/8, 192.168.1.5'])('has nothing to say of TRUST_PROXY=%s', (value) => {
+    expect(settingWarnings(loadConfig({ TRUST_PROXY: value }))).toEqual([]);
   });
 });
