@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { config as loadDotenv } from 'dotenv';
 import { isClusterWorker, superviseWorkers, workersToRun } from './cluster';
-import { loadConfig, type Config } from './core/config';
+import { loadConfig, settingWarnings, type Config } from './core/config';
 import { createLogger, type Logger } from './core/logging';
 import { assertCanListen, fatalLine } from './core/startup';
 import { claimDataDir } from './db/data-dir';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     return serve(config, createLogger(config.logLevel).child({ worker: cluster.worker?.id }), true);
   }
   const logger = createLogger(config.logLevel);
+  for (const warning of settingWarnings(config)) logger.warn(warning);
   await assertCanListen(config.host, config.port);
   // Before anything reads or writes DATA_DIR (bootstrap claims it again: the same lock).
   claimDataDir(config.database, logger, 'server');

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Express } from 'express';
 import { answerClientErrors } from './api/client-errors';
+import { limitConnectionsPerAddress } from './api/connection-limits';
 import type { Config } from './core/config';
 import type { Lifecycle } from './core/lifecycle';
 import type { Logger } from './core/logging';
@@ -16,23 +17,53 @@ export interface Listening {
 }
 
 /**
+ * How often the server looks for requests past HEADERS_TIMEOUT_MS or
+ * REQUEST_TIMEOUT_MS (a connection that has sent nothing yet counts as one
+ * whose headers are late). Node's default, 30 s, let a slow client keep its
+ * connection up to 30 s past either timeout; this bounds the overrun.
+ */
+const CONNECTIONS_CHECK_MS = 500;
+
+/**
  * HTTPS when TLS_CERT_FILE/TLS_KEY_FILE are set, else HTTP; timeouts from the
- * settings; requests its parser refuses are answered as problems too.
+ * settings, enforced to within CONNECTIONS_CHECK_MS (a TLS handshake gets as
+ * long as the headers); at most MAX_CONNECTIONS open connections, and
+ * MAX_CONNECTIONS_PER_IP from one address; requests its parser refuses are
+ * answered as problems too.
  */
 export function listen(
   app: Express,
   config: Config,
   lifecycle: Lifecycle,
   logger: Logger,
-  metrics: Pick<Metrics, 'onClientError'>,
+  metrics: Pick<Metrics, 'onClientError' | 'onConnectionRefused'>,
 ): Promise<Listening> {
-  const { tls } = config.http;
+  const { tls, requestTimeoutMs, headersTimeoutMs, maxConnections, maxConnectionsPerIp } = config.http;
+  // The checking interval is read only when the server is made.
+  const options: http.ServerOptions = {
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+  };
   const server: http.Server = tls
-    ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
-    : http.createServer(app);
-  server.requestTimeout = config.http.requestTimeoutMs;
-  server.headersTimeout = config.http.headersTimeoutMs;
+    ? https.createServer(
+        {
+          ...options,
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          handshakeTimeout: headersTimeoutMs,
+        },
+        app,
+      )
+    : http.createServer(options, app);
   server.keepAliveTimeout = config.http.keepAliveTimeoutMs;
+  if (maxConnections) {
+    server.maxConnections = maxConnections;
+    server.on('drop', () => metrics.onConnectionRefused('server'));
+  }
+  if (maxConnectionsPerIp) {
+    limitConnectionsPerAddress(server, maxConnectionsPerIp, () => metrics.onConnectionRefused('per_address'));
+  }
   server.on('clientError', answerClientErrors(logger, metrics.onClientError));
 
   const shutdown = async (signal: string, done: () => Promise<void>) => {

@@ -112,6 +112,7 @@ function serviceEnv(databaseUrl: string, workers: number, admin: Account): Recor
     RATE_LIMIT_TOKEN_PER_IP: '9000000/1m',
     RATE_LIMIT_SIGNUP_PER_IP: '9000000/1h',
     LOGIN_FAILURES_PER_HOUR: '1000',
+    MAX_CONNECTIONS_PER_IP: '0', // every connection of the load generator comes from one address
     ADMIN_USERNAME: admin.username,
     ADMIN_EMAIL: admin.email,
     ADMIN_PASSWORD: admin.password,

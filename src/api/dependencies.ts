@@ -1,17 +1,19 @@
 import type { Request } from 'express';
 import { missingPermissions, permissionsOf } from '../core/permissions';
+import { clientIp } from './client-ip';
 import { isUnavailable } from './middleware/problem';
 import type { Principal } from '../models/domain/session';
 
 /** What a handler may know of the request besides its validated input. */
 export interface RequestCtx {
   requestId: string;
+  /** Only ever an IP address (see clientIp). */
   ip: string | undefined;
   userAgent: string | undefined;
 }
 
 export function requestCtx(req: Request): RequestCtx {
-  return { requestId: req.id, ip: req.ip, userAgent: req.get('user-agent') };
+  return { requestId: req.id, ip: clientIp(req), userAgent: req.get('user-agent') };
 }
 
 /**

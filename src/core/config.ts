@@ -131,6 +131,8 @@ const schema = z.object({
   REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(30_000),
   HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
   KEEP_ALIVE_TIMEOUT_MS: int(0, 600_000).default(5_000),
+  MAX_CONNECTIONS: int(0, 1_000_000).default(4_096),
+  MAX_CONNECTIONS_PER_IP: optional(int(0, 1_000_000)),
   SHUTDOWN_DELAY_MS: int(0, 120_000).default(0),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(15_000),
   METRICS_TOKEN: optional(
@@ -229,6 +231,13 @@ export interface Config {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
     keepAliveTimeoutMs: number;
+    /** Open connections per process; one more is closed at once. Undefined: no limit. */
+    maxConnections: number | undefined;
+    /**
+     * Open connections per process from one address (IPv6: one /64), as the socket sees it: behind
+     * a proxy, the proxy's. Undefined: no limit (the default when TRUST_PROXY is set).
+     */
+    maxConnectionsPerIp: number | undefined;
     /** After SIGTERM, readiness answers 503 this long before the server stops accepting. */
     shutdownDelayMs: number;
     /** In-flight requests get this long to finish before their connections are closed. */
@@ -336,6 +345,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   if (s.HEADERS_TIMEOUT_MS > s.REQUEST_TIMEOUT_MS)
     problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
+  // Behind a proxy every connection comes from the proxy: no per-address cap unless asked for.
+  const maxConnectionsPerIp = s.MAX_CONNECTIONS_PER_IP ?? (s.TRUST_PROXY === false ? 100 : 0);
+  if (s.MAX_CONNECTIONS > 0 && maxConnectionsPerIp > s.MAX_CONNECTIONS) {
+    problems.push('MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS');
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     env: s.NODE_ENV,
@@ -385,6 +399,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: s.HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: s.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: s.MAX_CONNECTIONS || undefined,
+      maxConnectionsPerIp: maxConnectionsPerIp || undefined,
       shutdownDelayMs: s.SHUTDOWN_DELAY_MS,
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
     },
@@ -398,6 +414,20 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     tracing: tracingSettings(s),
   };
+}
+
+/**
+ * Settings that are valid but most likely a mistake, each said as one line
+ * that starts with the setting; start-up logs them as warnings.
+ */
+export function settingWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.http.trustProxy === true) {
+    warnings.push(
+      "TRUST_PROXY=true: every X-Forwarded-For is believed, so any client that reaches this port can name its own address and slip past every per-address limit; set the hop count to the proxy (e.g. TRUST_PROXY=1) or the proxies' addresses instead",
+    );
+  }
+  return warnings;
 }
 
 function tracingSettings(s: z.output<typeof schema>): TracingSettings | undefined {

@@ -56,6 +56,12 @@ export class Metrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   });
+  private readonly connectionsRefused = new Counter({
+    name: 'gatehouse_http_connections_refused_total',
+    help: 'Connections closed as soon as accepted, by the cap reached: server (MAX_CONNECTIONS) or per_address (MAX_CONNECTIONS_PER_IP).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
   private readonly circuitState = new Gauge({
     name: 'gatehouse_db_circuit_state',
     help: 'The database circuit breaker: 0 closed, 1 half-open (probing), 2 open (database calls fail at once).',
@@ -125,6 +131,11 @@ export class Metrics {
   /** A request refused by the HTTP server itself, answered with this status (see api/client-errors.ts). */
   readonly onClientError = (status: number): void => {
     this.clientErrors.inc({ status });
+  };
+
+  /** A connection closed as soon as accepted, past one of the caps (see server.ts). */
+  readonly onConnectionRefused = (limit: 'server' | 'per_address'): void => {
+    this.connectionsRefused.inc({ limit });
   };
 
   /** A request refused by the named limit. */

@@ -148,8 +148,9 @@ export function tooManyRequests(usage: Usage, detail: string): AppError {
 
 /**
  * The key a client is counted under: its address (as `TRUST_PROXY` lets
- * express see it), IPv4-mapped IPv6 as IPv4, and IPv6 by its /64, which one
- * subscriber usually holds whole.
+ * express see it, when that is an IP address: see api/client-ip.ts),
+ * IPv4-mapped IPv6 as IPv4, and IPv6 by its /64, which one subscriber usually
+ * holds whole.
  */
 export function clientAddress(ip: string | undefined): string {
   if (!ip) return 'unknown';

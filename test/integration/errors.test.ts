@@ -45,6 +45,25 @@ describe('request ids', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it.each([
+    ['longer than 64 characters', 'a'.repeat(65)],
+    ['markup', '<script>alert(1)</script>'],
+    ['spaces', 'id with spaces'],
+    ['CR/LF-like content', 'id%0d%0aX-Injected:%20yes'],
+  ])('replaces an X-Request-Id with %s with its own, in the answer and the log', async (_what, given) => {
+    const res = await request(t.app).get('/missing').set('X-Request-Id', given);
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.request_id).toBe(id);
+    expect(t.logs.lines.some((line) => line.includes(given))).toBe(false);
+  });
+
+  it('keeps a plain X-Request-Id of 64 characters', async () => {
+    const given = `${'A1._:-'.repeat(10)}abcd`;
+    const res = await request(t.app).get('/healthz').set('X-Request-Id', given);
+    expect(res.headers['x-request-id']).toBe(given);
+  });
+
   it('makes one when none is given, different per request', async () => {
     const a = await request(t.app).get('/healthz');
     const b = await request(t.app).get('/healthz');

@@ -90,6 +90,29 @@ describe('served API description', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=300');
   });
 
+  it('serves of the swagger-ui package only the files the docs page loads', async () => {
+    const others = [
+      'index.html',
+      'oauth2-redirect.html',
+      'swagger-initializer.js',
+      'swagger-ui-es-bundle.js',
+      'swagger-ui-bundle.js.map',
+      'swagger-ui.css.map',
+      'package.json',
+      'README.md',
+      'favicon-32x32.png',
+      '',
+    ];
+    for (const file of others) {
+      const res = await request(t.app).get(`/docs/assets/${file}`);
+      expect({ file, status: res.status }).toEqual({ file, status: 404 });
+    }
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']) {
+      const res = await request(t.app).get(`/docs/assets/${file}`);
+      expect({ file, status: res.status }).toEqual({ file, status: 200 });
+    }
+  });
+
   it('GET /openapi.yaml is the same document as YAML', async () => {
     const res = await request(t.app).get('/openapi.yaml').expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/yaml/);

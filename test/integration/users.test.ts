@@ -98,6 +98,24 @@ describe('POST /v1/users', () => {
     expect(expectProblem(res, 400).detail).toMatch(/not valid JSON/);
   });
 
+  it('reads a key given twice as its last value, and validates that one (as documented)', async () => {
+    const input = userCreate();
+    // `{"username":first,"username":last,...}`
+    const twice = (first: string, last: string) =>
+      `{"username":${JSON.stringify(first)},${JSON.stringify({ ...input, username: last }).slice(1)}`;
+    const refused = await request(t.app)
+      .post('/v1/users')
+      .set('content-type', 'application/json')
+      .send(twice(input.username, 'x'));
+    expect(expectProblem(refused, 400).errors?.[0]?.path).toMatch(/username/);
+    const created = await request(t.app)
+      .post('/v1/users')
+      .set('content-type', 'application/json')
+      .send(twice('x', input.username));
+    expect(created.status).toBe(201);
+    expect(created.body.username).toBe(input.username);
+  });
+
   it('refuses a body over the limit with 413', async () => {
     const huge = JSON.stringify({ ...userCreate(), full_name: 'x'.repeat(3 * 1024 * 1024) });
     expectProblem(await request(t.app).post('/v1/users').set('content-type', 'application/json').send(huge), 413);

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS } from '../../src/core/config';
+import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS, settingWarnings } from '../../src/core/config';
 
 const key = Buffer.alloc(32, 1).toString('base64');
 
@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       REQUEST_TIMEOUT_MS: '20000',
       HEADERS_TIMEOUT_MS: '5000',
       KEEP_ALIVE_TIMEOUT_MS: '4000',
+      MAX_CONNECTIONS: '2000',
+      MAX_CONNECTIONS_PER_IP: '40',
       SHUTDOWN_DELAY_MS: '2000',
       SHUTDOWN_TIMEOUT_MS: '9000',
       JWT_ISSUER: 'https://id.example.com',
@@ -110,6 +112,8 @@ describe('loadConfig', () => {
         requestTimeoutMs: 20000,
         headersTimeoutMs: 5000,
         keepAliveTimeoutMs: 4000,
+        maxConnections: 2000,
+        maxConnectionsPerIp: 40,
         shutdownDelayMs: 2000,
         shutdownTimeoutMs: 9000,
       },
@@ -320,5 +324,37 @@ describe('secrets from files (<NAME>_FILE)', () => {
     expect(env).toEqual({ MASTER_KEY: key, PORT: '9000' });
     expect(readSecretFiles(env)).toEqual(env);
     expect(loadConfig(env).auth.masterKey).toEqual(Buffer.from(key, 'base64'));
+  });
+});
+
+describe('settingWarnings', () => {
+  it('warns against TRUST_PROXY=true, in one line that says what to set instead', () => {
+    const warnings = settingWarnings(loadConfig({ TRUST_PROXY: 'true' }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^TRUST_PROXY=true: .*X-Forwarded-For.*hop count.*addresses/);
+  });
+
+  it.each(['false', '1', 'loopback', '10.0.0.0/8, 192.168.1.5'])('has nothing to say of TRUST_PROXY=%s', (value) => {
+    expect(settingWarnings(loadConfig({ TRUST_PROXY: value }))).toEqual([]);
+  });
+});
+
+describe('connection caps', () => {
+  it('caps connections per process, and per address unless behind a proxy', () => {
+    expect(loadConfig({}).http).toMatchObject({ maxConnections: 4096, maxConnectionsPerIp: 100 });
+    expect(loadConfig({ TRUST_PROXY: '1' }).http.maxConnectionsPerIp).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '1', MAX_CONNECTIONS_PER_IP: '500' }).http.maxConnectionsPerIp).toBe(500);
+    expect(loadConfig({ MAX_CONNECTIONS: '0', MAX_CONNECTIONS_PER_IP: '0' }).http).toMatchObject({
+      maxConnections: undefined,
+      maxConnectionsPerIp: undefined,
+    });
+  });
+
+  it('refuses a per-address cap above the server-wide one', () => {
+    expect(() => loadConfig({ MAX_CONNECTIONS: '50', MAX_CONNECTIONS_PER_IP: '60' })).toThrow(
+      'invalid settings: MAX_CONNECTIONS_PER_IP: must not exceed MAX_CONNECTIONS',
+    );
+    expect(() => loadConfig({ MAX_CONNECTIONS: '50' })).toThrow(/MAX_CONNECTIONS_PER_IP: must not exceed/);
+    expect(() => loadConfig({ MAX_CONNECTIONS: '-1' })).toThrow(/MAX_CONNECTIONS: must be at least 0/);
   });
 });

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../core/logging';
+import { clientIp } from '../client-ip';
 
 /** One line per request once the response is done. The query string is left out: it may carry secrets. */
 export function accessLog(logger: Logger): RequestHandler {
@@ -19,7 +20,7 @@ export function accessLog(logger: Logger): RequestHandler {
         status: res.statusCode,
         aborted: !res.writableFinished,
         duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
-        ip: req.ip,
+        ip: clientIp(req),
         user_agent: req.get('user-agent'),
       });
     };

@@ -8,6 +8,7 @@ import {
   type RateLimits,
   type Usage,
 } from '../../core/rate-limit';
+import { countedIp } from '../client-ip';
 
 /** Probes and the metrics scrape are never limited: whoever runs the service must always get an answer. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
@@ -52,7 +53,7 @@ export function limitPerOperation(limits: RateLimits, onLimited: OnLimited): Req
 type OnLimited = (limit: string) => void;
 
 async function count(limiter: Limiter, req: Request, res: Response, detail: string, onLimited: OnLimited) {
-  const usage = await limiter.hit(clientAddress(req.ip));
+  const usage = await limiter.hit(clientAddress(countedIp(req)));
   if (usage.exceeded) {
     onLimited(limiter.name);
     throw tooManyRequests(usage, detail);

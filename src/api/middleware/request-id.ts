@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { scope } from '../../core/scope';
 
-const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Short and plain: a client's id goes into every log line, audit events included. */
+const SANE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
  * Takes a sane X-Request-Id or makes one and echoes it; opens the request's
