@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './breaker';
+import { MAKE_MASTER_KEY, masterKeyProblem } from './master-key';
 import { StartupError } from './startup';
 
 const bool = z
@@ -86,9 +87,16 @@ const schema = z.object({
   DB_BREAKER_MAX_HALF_OPEN_MS: int(100, 600_000).default(5_000),
   DB_CONNECT_RETRIES: int(0, 100).default(8),
   DB_CONNECT_BACKOFF_MS: int(10, 60_000).default(250),
+  // Refused in every mode when weak (see masterKeyProblem), so no weak key is ever tried out first.
   MASTER_KEY: optional(
-    z.string().refine((v) => Buffer.from(v, 'base64').length >= 32 && /^[A-Za-z0-9+/_-]+=*$/.test(v), {
-      error: 'must be at least 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    z.string().superRefine((v, ctx) => {
+      const problem = masterKeyProblem(v);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be 32 random bytes in base64; this value ${problem} (${MAKE_MASTER_KEY})`,
+        });
+      }
     }),
   ),
   JWT_ISSUER: z.string().min(1).default('gatehouse'),
@@ -312,7 +320,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const problems: string[] = [];
   if (s.DB_POOL_MIN > s.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
   if (s.NODE_ENV === 'production' && !s.MASTER_KEY) {
-    problems.push('MASTER_KEY: required in production (e.g. `openssl rand -base64 32`)');
+    problems.push(`MASTER_KEY: required in production (${MAKE_MASTER_KEY})`);
   }
   if (s.SESSION_IDLE_TTL_S > s.SESSION_TTL_S) problems.push('SESSION_IDLE_TTL_S: must not exceed SESSION_TTL_S');
   if (Boolean(s.ADMIN_EMAIL) !== Boolean(s.ADMIN_PASSWORD)) {
