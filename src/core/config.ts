@@ -81,6 +81,7 @@ const schema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(15_000),
+  DB_LOCK_TIMEOUT_MS: optional(int(0, 3_600_000)),
   DB_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(20_000),
   DB_BREAKER_THRESHOLD: int(1, 1000).default(5),
   DB_BREAKER_HALF_OPEN_MS: int(100, 600_000).default(1_000),
@@ -208,6 +209,8 @@ export interface Config {
     acquireTimeoutMs: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Server-side bound on waiting for a lock (0: none): a request behind a locked table fails fast, with 503. */
+    lockTimeoutMs: number;
     /** Client-side bound on one round trip (and, as the acquire timeout, on connecting): a stalled database errs instead of hanging. */
     queryTimeoutMs: number;
     breaker: BreakerSettings;
@@ -339,6 +342,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS, so the server cancels a slow statement before the client gives up on its connection',
     );
   }
+  if (s.DB_LOCK_TIMEOUT_MS && s.DB_STATEMENT_TIMEOUT_MS > 0 && s.DB_LOCK_TIMEOUT_MS >= s.DB_STATEMENT_TIMEOUT_MS) {
+    problems.push(
+      'DB_LOCK_TIMEOUT_MS: must be below DB_STATEMENT_TIMEOUT_MS, or the statement timeout always cancels first',
+    );
+  }
   if (s.DB_BREAKER_HALF_OPEN_MS > s.DB_BREAKER_MAX_HALF_OPEN_MS) {
     problems.push('DB_BREAKER_HALF_OPEN_MS: must not exceed DB_BREAKER_MAX_HALF_OPEN_MS');
   }
@@ -365,6 +373,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       acquireTimeoutMs: s.DB_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMs: s.DB_IDLE_TIMEOUT_MS,
       statementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: s.DB_LOCK_TIMEOUT_MS ?? Math.floor(s.DB_STATEMENT_TIMEOUT_MS / 3),
       queryTimeoutMs: s.DB_QUERY_TIMEOUT_MS,
       breaker: {
         threshold: s.DB_BREAKER_THRESHOLD,

@@ -89,6 +89,7 @@ describe('loadConfig', () => {
         acquireTimeoutMs: 1000,
         idleTimeoutMs: 5000,
         statementTimeoutMs: 2000,
+        lockTimeoutMs: 666,
         queryTimeoutMs: 3000,
         breaker: { threshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 4000 },
         connectRetries: 3,
@@ -269,6 +270,17 @@ describe('loadConfig', () => {
       /DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS/,
     );
     expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '500' })).not.toThrow();
+  });
+
+  it('bounds lock waits: a third of the statement timeout unless DB_LOCK_TIMEOUT_MS says, and below it', () => {
+    expect(loadConfig({}).database.lockTimeoutMs).toBe(5_000);
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).database.lockTimeoutMs).toBe(0);
+    expect(loadConfig({ DB_LOCK_TIMEOUT_MS: '0' }).database.lockTimeoutMs).toBe(0);
+    expect(loadConfig({ DB_LOCK_TIMEOUT_MS: '2000' }).database.lockTimeoutMs).toBe(2_000);
+    expect(() => loadConfig({ DB_LOCK_TIMEOUT_MS: '15000' })).toThrow(
+      /DB_LOCK_TIMEOUT_MS: must be below DB_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '2000' }).database.lockTimeoutMs).toBe(2_000);
   });
 
   it('refuses a first breaker probe delay above its maximum', () => {
