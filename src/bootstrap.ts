@@ -14,6 +14,7 @@ import { claimDataDir } from './db/data-dir';
 import { openDatabase } from './db/open';
 import { SigningKeyService } from './services/signing-key.service';
 import { UserService } from './services/user.service';
+import { safeMessage } from './core/error-description';
 
 export interface Started {
   container: DependencyContainer;
@@ -106,6 +107,6 @@ export async function prepareSigningKey(container: DependencyContainer): Promise
     // keyProblem logs the mismatch, once per key.
     if ((await keys.keyProblem()) === null) await keys.signingKey();
   } catch (error) {
-    logger.warn('signing keys not checked at start-up: readiness checks them', { reason: (error as Error).message });
+    logger.warn('signing keys not checked at start-up: readiness checks them', { reason: safeMessage(error) });
   }
 }

@@ -13,6 +13,7 @@ import { claimDataDir } from './db/data-dir';
 import { openDatabase } from './db/open';
 import { SigningKeyService } from './services/signing-key.service';
 import { UserService } from './services/user.service';
+import { safeMessage, safeStack } from './core/error-description';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -112,7 +113,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // What the operator can act on, in one line; anything else with its stack.
     const known = error instanceof StartupError || error instanceof AppError;
-    console.error(known ? `${error.message}` : error);
+    // Never a database error's own text: it quotes the statement with its values (a password hash, say).
+    console.error(known ? `${error.message}` : (safeStack(error) ?? safeMessage(error)));
     process.exit(1);
   },
 );

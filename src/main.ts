@@ -7,6 +7,7 @@ import { createLogger, type Logger } from './core/logging';
 import { assertCanListen, fatalLine } from './core/startup';
 import { claimDataDir } from './db/data-dir';
 import type { Listening } from './server';
+import { safeMessage } from './core/error-description';
 
 // What the checks below need is loaded above; the rest of the service (express, the ORM, the
 // spec) only once they pass, so that a bad setting or a taken port fails in a fraction of a second.
@@ -81,7 +82,7 @@ async function serve(config: Config, logger: Logger, inCluster: boolean): Promis
     shutdown(signal, close).then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
+        logger.error('shutdown failed', { error: safeMessage(error) });
         process.exit(1);
       },
     );

@@ -10,6 +10,7 @@ import {
   type IBackoff,
 } from 'cockatiel';
 import type { Logger } from './logging';
+import { safeMessage } from './error-description';
 
 export type CircuitStateName = 'closed' | 'half_open' | 'open';
 
@@ -77,7 +78,7 @@ export class DatabaseBreaker {
       this.openedAt = Date.now();
       logger.warn('database circuit opened: database calls fail at once until a probe succeeds', {
         probe_in_ms: this.probeDelayMs,
-        reason: 'error' in reason ? reason.error.message : undefined,
+        reason: 'error' in reason ? safeMessage(reason.error) : undefined,
       });
     });
     this.policy.onHalfOpen(() => logger.info('database circuit half-open: probing the database'));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { BreakerSettings } from './breaker';
+import { MAKE_MASTER_KEY, masterKeyProblem } from './master-key';
 import { StartupError } from './startup';
 
 const bool = z
@@ -80,15 +81,23 @@ const schema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   DB_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(15_000),
+  DB_LOCK_TIMEOUT_MS: optional(int(0, 3_600_000)),
   DB_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(20_000),
   DB_BREAKER_THRESHOLD: int(1, 1000).default(5),
   DB_BREAKER_HALF_OPEN_MS: int(100, 600_000).default(1_000),
   DB_BREAKER_MAX_HALF_OPEN_MS: int(100, 600_000).default(5_000),
   DB_CONNECT_RETRIES: int(0, 100).default(8),
   DB_CONNECT_BACKOFF_MS: int(10, 60_000).default(250),
+  // Refused in every mode when weak (see masterKeyProblem), so no weak key is ever tried out first.
   MASTER_KEY: optional(
-    z.string().refine((v) => Buffer.from(v, 'base64').length >= 32 && /^[A-Za-z0-9+/_-]+=*$/.test(v), {
-      error: 'must be at least 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    z.string().superRefine((v, ctx) => {
+      const problem = masterKeyProblem(v);
+      if (problem) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be 32 random bytes in base64; this value ${problem} (${MAKE_MASTER_KEY})`,
+        });
+      }
     }),
   ),
   JWT_ISSUER: z.string().min(1).default('gatehouse'),
@@ -202,6 +211,8 @@ export interface Config {
     acquireTimeoutMs: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
+    /** Server-side bound on waiting for a lock (0: none): a request behind a locked table fails fast, with 503. */
+    lockTimeoutMs: number;
     /** Client-side bound on one round trip (and, as the acquire timeout, on connecting): a stalled database errs instead of hanging. */
     queryTimeoutMs: number;
     breaker: BreakerSettings;
@@ -321,7 +332,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   const problems: string[] = [];
   if (s.DB_POOL_MIN > s.DB_POOL_MAX) problems.push('DB_POOL_MIN: must not exceed DB_POOL_MAX');
   if (s.NODE_ENV === 'production' && !s.MASTER_KEY) {
-    problems.push('MASTER_KEY: required in production (e.g. `openssl rand -base64 32`)');
+    problems.push(`MASTER_KEY: required in production (${MAKE_MASTER_KEY})`);
   }
   if (s.SESSION_IDLE_TTL_S > s.SESSION_TTL_S) problems.push('SESSION_IDLE_TTL_S: must not exceed SESSION_TTL_S');
   if (Boolean(s.ADMIN_EMAIL) !== Boolean(s.ADMIN_PASSWORD)) {
@@ -338,6 +349,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   if (s.DB_STATEMENT_TIMEOUT_MS > 0 && s.DB_QUERY_TIMEOUT_MS <= s.DB_STATEMENT_TIMEOUT_MS) {
     problems.push(
       'DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS, so the server cancels a slow statement before the client gives up on its connection',
+    );
+  }
+  if (s.DB_LOCK_TIMEOUT_MS && s.DB_STATEMENT_TIMEOUT_MS > 0 && s.DB_LOCK_TIMEOUT_MS >= s.DB_STATEMENT_TIMEOUT_MS) {
+    problems.push(
+      'DB_LOCK_TIMEOUT_MS: must be below DB_STATEMENT_TIMEOUT_MS, or the statement timeout always cancels first',
     );
   }
   if (s.DB_BREAKER_HALF_OPEN_MS > s.DB_BREAKER_MAX_HALF_OPEN_MS) {
@@ -371,6 +387,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       acquireTimeoutMs: s.DB_ACQUIRE_TIMEOUT_MS,
       idleTimeoutMs: s.DB_IDLE_TIMEOUT_MS,
       statementTimeoutMs: s.DB_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: s.DB_LOCK_TIMEOUT_MS ?? Math.floor(s.DB_STATEMENT_TIMEOUT_MS / 3),
       queryTimeoutMs: s.DB_QUERY_TIMEOUT_MS,
       breaker: {
         threshold: s.DB_BREAKER_THRESHOLD,

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { safeMessage, safeStack } from './error-description';
 
 /**
  * A reason the process cannot start that the operator can fix: the message
@@ -60,6 +61,6 @@ export function fatalLine(error: unknown): Record<string, unknown> {
       ...(error.setting ? { setting: error.setting } : {}),
     };
   }
-  const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
-  return { level: 'error', message: `cannot start: ${message}`, stack };
+  // A failed migration or first-admin insert would otherwise print its statement, values and all.
+  return { level: 'error', message: `cannot start: ${safeMessage(error)}`, stack: safeStack(error) };
 }

@@ -16,6 +16,7 @@ import { SessionSchema } from './entities/session.entity';
 import { SigningKeySchema } from './entities/signing-key.entity';
 import { USER_UNIQUE_FIELDS, UserSchema } from './entities/user.entity';
 import { migrations } from './migrations';
+import { OrmLogger } from './orm-logger';
 
 export type Orm = MikroORM<PostgreSqlDriver>;
 
@@ -27,8 +28,8 @@ interface PgClient {
 
 /**
  * `logger` takes knex's own messages (e.g. "Connection Error: …" when the
- * database drops a pooled connection), which would otherwise go to the console
- * outside the JSON log.
+ * database drops a pooled connection) and MikroORM's (never a statement: see
+ * OrmLogger), which would otherwise go to the console outside the JSON log.
  */
 export function ormOptions(url: string, db: Config['database'], logger?: Logger): Options<PostgreSqlDriver> {
   return defineConfig({
@@ -52,7 +53,10 @@ export function ormOptions(url: string, db: Config['database'], logger?: Logger)
       idleTimeoutMillis: db.idleTimeoutMs,
       // A SET per new connection rather than a startup parameter, which the embedded server ignores.
       afterCreate: (conn: PgClient, done: (error: Error | null, conn: PgClient) => void) => {
-        conn.query(`set statement_timeout = ${db.statementTimeoutMs}`, (error) => done(error, conn));
+        // lock_timeout: a request queued behind a locked table fails fast (55P03, a 503) instead of holding
+        // its connection until the statement timeout.
+        const settings = `set statement_timeout = ${db.statementTimeoutMs}; set lock_timeout = ${db.lockTimeoutMs}`;
+        conn.query(settings, (error) => done(error, conn));
       },
     },
     // Merged into knex's options. node-postgres's timeouts: a stalled database fails a query, or a
@@ -70,6 +74,7 @@ export function ormOptions(url: string, db: Config['database'], logger?: Logger)
     allowGlobalContext: false,
     forceUtcTimezone: true,
     debug: false,
+    loggerFactory: () => new OrmLogger(logger),
   });
 }
 

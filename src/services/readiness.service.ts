@@ -3,6 +3,7 @@ import { DATABASE_CIRCUIT, DATABASE_HEALTH, KEY_HEALTH, LIFECYCLE, LOGGER, REDIS
 import type { CircuitStateName } from '../core/breaker';
 import type { Lifecycle } from '../core/lifecycle';
 import type { Logger } from '../core/logging';
+import { safeMessage } from '../core/error-description';
 
 export interface DatabaseHealth {
   ping(timeoutMs: number): Promise<void>;
@@ -99,7 +100,7 @@ export class ReadinessService {
       await run();
       return { status: 'ok' };
     } catch (error) {
-      this.logger.warn('readiness check failed', { check: name, reason: (error as Error).message });
+      this.logger.warn('readiness check failed', { check: name, reason: safeMessage(error) });
       return { status: 'failing', detail: FAILING[name] };
     }
   }

@@ -47,6 +47,21 @@ export class TokenService {
     };
   }
 
+  /**
+   * The times of a token that passed verification make sense: jsonwebtoken checks `exp` and `nbf`
+   * only when present, so a token signed without `exp` would never expire. Ours always have `iat` and
+   * an `exp` exactly ACCESS_TOKEN_TTL_S later; anything else was not issued by issueAccessToken. A
+   * lowered TTL therefore also refuses the longer-lived tokens issued before it (their clients refresh).
+   */
+  timesAcceptable(claims: { exp?: unknown; iat?: unknown }, nowS = Math.floor(Date.now() / 1000)): boolean {
+    const { exp, iat } = claims;
+    if (!Number.isInteger(exp) || !Number.isInteger(iat)) return false;
+    const [expires, issued] = [exp as number, iat as number];
+    return (
+      issued <= nowS + CLOCK_TOLERANCE_S && expires > issued && expires - issued <= this.config.auth.accessTokenTtlS
+    );
+  }
+
   verificationKey(kid: string) {
     return this.keys.verificationKey(kid);
   }

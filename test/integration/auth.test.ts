@@ -205,6 +205,23 @@ describe('access tokens', () => {
       expect((await me(`Bearer ${sign(base(), { expiresIn: 60 })}`)).status).toBe(200);
     });
 
+    it('correctly signed with the current key but without exp (it would never expire)', async () => {
+      const forever = sign(base());
+      expect(jwt.decode(forever)).not.toHaveProperty('exp');
+      expectProblem(await me(`Bearer ${forever}`), 401);
+      // nor on a second try, when a verified token would skip the signature check
+      expectProblem(await me(`Bearer ${forever}`), 401);
+    });
+
+    it('correctly signed but with impossible times: no iat, iat ahead of now, or a lifetime past ACCESS_TOKEN_TTL_S', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      expectProblem(await me(`Bearer ${sign(base(), { noTimestamp: true, expiresIn: 60 })}`), 401);
+      expectProblem(await me(`Bearer ${sign({ ...base(), iat: now + 3600, exp: now + 3660 })}`), 401);
+      expectProblem(await me(`Bearer ${sign({ ...base(), iat: now, exp: now + 10 * 365 * 86_400 })}`), 401);
+      // the same claims with ordinary times pass
+      expect((await me(`Bearer ${sign({ ...base(), iat: now, exp: now + 600 })}`)).status).toBe(200);
+    });
+
     it('an unknown kid', async () => {
       const key = await t.container.resolve(SigningKeyService).signingKey();
       const unknown = jwt.sign(base(), key.privateKey, { algorithm: 'ES256', keyid: 'no-such-key', expiresIn: 60 });

@@ -113,10 +113,13 @@ describe('signing keys', () => {
   });
 });
 
+/** Another fixed random key (`openssl rand -base64 32`): not TEST_MASTER_KEY. */
+const OTHER_MASTER_KEY = 'hIs7zaN1o6NjZgCEth1kA37FFkizdvj43OL0HDbl6xU=';
+
 describe('an instance whose MASTER_KEY is not the one the stored keys were sealed with', () => {
   it('is not ready and says why, answers a login with 503 (never 500), and refuses to rotate', async () => {
     const { input } = await newUser(t.app);
-    const other = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+    const other = await start({ MASTER_KEY: OTHER_MASTER_KEY });
     try {
       await prepareSigningKey(other.container);
       expect(other.logs.entries).toContainEqual(
@@ -153,7 +156,7 @@ describe('an instance whose MASTER_KEY is not the one the stored keys were seale
   it('is found out at its start even when no key existed yet: the first instance to start makes it', async () => {
     await t.database.orm.em.fork().nativeDelete(SigningKeyEntity, {});
     const first = await start();
-    const other = await start({ MASTER_KEY: Buffer.alloc(32, 9).toString('base64') });
+    const other = await start({ MASTER_KEY: OTHER_MASTER_KEY });
     try {
       await prepareSigningKey(first.container);
       await prepareSigningKey(other.container);

@@ -12,8 +12,11 @@ import { createOrm, Database } from '../../src/db/session';
 import { checked } from './contract';
 import { testDatabaseUrl } from './test-database';
 
-/** One key for the whole run: apps of one run share the signing keys in the database. */
-export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+/**
+ * One key for the whole run: apps of one run share the signing keys in the database. Fixed but
+ * random (`openssl rand -base64 32`), as MASTER_KEY must be.
+ */
+export const TEST_MASTER_KEY = 'SnxxEQYnf0dUtqQh7uIdQ0z+PDfBZmgRfbNKsZRL0Nw=';
 
 /** Keeps every log entry, serialized as the console would print it. */
 export class MemoryTransport extends Transport {

@@ -1,9 +1,12 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, readSecretFiles, SECRET_SETTINGS, settingWarnings } from '../../src/core/config';
+import { masterKeyProblem } from '../../src/core/master-key';
 
-const key = Buffer.alloc(32, 1).toString('base64');
+/** A fixed key that passes the checks on MASTER_KEY (made by `openssl rand -base64 32`). */
+const key = 'aUd/6u4Xs+M//Wwvlj5KF4+V6ygxQRqS0+0ExDwbrRg=';
 
 describe('loadConfig', () => {
   it('has working defaults for a fresh machine', () => {
@@ -88,6 +91,7 @@ describe('loadConfig', () => {
         acquireTimeoutMs: 1000,
         idleTimeoutMs: 5000,
         statementTimeoutMs: 2000,
+        lockTimeoutMs: 666,
         queryTimeoutMs: 3000,
         breaker: { threshold: 3, halfOpenAfterMs: 500, maxHalfOpenAfterMs: 4000 },
         connectRetries: 3,
@@ -196,9 +200,66 @@ describe('loadConfig', () => {
   it('refuses production without MASTER_KEY, and a short one anywhere', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MASTER_KEY: required in production/);
     expect(() => loadConfig({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).toThrow(
-      /MASTER_KEY: must be at least 32/,
+      /MASTER_KEY: must be 32 random bytes in base64; this value is not the base64 of exactly 32 bytes/,
     );
     expect(() => loadConfig({ MASTER_KEY: Buffer.alloc(16).toString('base64') })).not.toThrow(/AAAA/);
+  });
+
+  const pattern = randomBytes(16);
+  const weakKeys: [string, string, RegExp][] = [
+    ['32 zero bytes', Buffer.alloc(32).toString('base64'), /too regular/],
+    ['one byte repeated', Buffer.alloc(32, 7).toString('base64'), /too regular/],
+    ['"password" repeated', Buffer.from('password'.repeat(4)).toString('base64'), /too regular/],
+    ['a 16-byte pattern twice', Buffer.concat([pattern, pattern]).toString('base64'), /too regular/],
+    [
+      'a passphrase, base64-encoded',
+      Buffer.from('Pack my box with five dozen jugs').toString('base64'),
+      /decodes to text/,
+    ],
+    ['a passphrase read as base64', 'correcthorsebatterystaplecorrecthorse', /not the base64 of exactly 32 bytes/],
+    [
+      'a passphrase that happens to be base64 of 32 bytes',
+      'correcthorsebatterystaplecorrecthorsebattes=',
+      /passphrase/,
+    ],
+    ['the same as base64url', 'correcthorsebatterystaplecorrecthorsebattes', /passphrase/],
+    ['hex, not base64', randomBytes(32).toString('hex'), /not the base64 of exactly 32 bytes/],
+    ['48 random bytes (not exactly 32)', randomBytes(48).toString('base64'), /not the base64 of exactly 32 bytes/],
+    ['base64 that does not round-trip', `${randomBytes(32).toString('base64').slice(0, 42)}B=`, /not the base64/],
+  ];
+
+  it.each(weakKeys)('refuses a weak MASTER_KEY in every mode: %s', (_name, weak, reason) => {
+    for (const NODE_ENV of ['development', 'test', 'production']) {
+      const attempt = () => loadConfig({ NODE_ENV, ALLOW_INSECURE_HTTP: 'true', MASTER_KEY: weak });
+      expect(attempt).toThrow(/^invalid settings: MASTER_KEY: must be 32 random bytes.*openssl rand -base64 32/);
+      expect(attempt).toThrow(reason);
+      expect(attempt).not.toThrow(weak);
+    }
+  });
+
+  it('refuses a weak key read from MASTER_KEY_FILE too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-key-'));
+    try {
+      const path = join(dir, 'master_key');
+      writeFileSync(path, `${Buffer.alloc(32).toString('base64')}\n`);
+      expect(() => loadConfig({ MASTER_KEY_FILE: path })).toThrow(/MASTER_KEY: .*openssl rand -base64 32/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts 20,000 keys made as `openssl rand -base64 32` makes them (and as base64url)', () => {
+    const refused: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const bytes = randomBytes(32);
+      for (const text of [bytes.toString('base64'), bytes.toString('base64url')]) {
+        if (masterKeyProblem(text)) refused.push(text);
+      }
+    }
+    expect(refused).toEqual([]);
+    const bytes = randomBytes(32);
+    expect(loadConfig({ MASTER_KEY: bytes.toString('base64') }).auth.masterKey).toEqual(bytes);
+    expect(loadConfig({ MASTER_KEY: bytes.toString('base64url') }).auth.masterKey).toEqual(bytes);
   });
 
   it('needs both ADMIN_EMAIL and ADMIN_PASSWORD, or neither', () => {
@@ -213,6 +274,17 @@ describe('loadConfig', () => {
       /DB_QUERY_TIMEOUT_MS: must exceed DB_STATEMENT_TIMEOUT_MS/,
     );
     expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '500' })).not.toThrow();
+  });
+
+  it('bounds lock waits: a third of the statement timeout unless DB_LOCK_TIMEOUT_MS says, and below it', () => {
+    expect(loadConfig({}).database.lockTimeoutMs).toBe(5_000);
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).database.lockTimeoutMs).toBe(0);
+    expect(loadConfig({ DB_LOCK_TIMEOUT_MS: '0' }).database.lockTimeoutMs).toBe(0);
+    expect(loadConfig({ DB_LOCK_TIMEOUT_MS: '2000' }).database.lockTimeoutMs).toBe(2_000);
+    expect(() => loadConfig({ DB_LOCK_TIMEOUT_MS: '15000' })).toThrow(
+      /DB_LOCK_TIMEOUT_MS: must be below DB_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '2000' }).database.lockTimeoutMs).toBe(2_000);
   });
 
   it('refuses a first breaker probe delay above its maximum', () => {

@@ -6,14 +6,14 @@ import { VerifiedTokens } from '../../core/verified-tokens';
 import type { AuthService } from '../../services/auth.service';
 import type { TokenService } from '../../services/token.service';
 
-type Claims = { sub?: unknown; sid?: unknown; exp?: unknown };
+type Claims = { sub?: unknown; sid?: unknown; exp?: unknown; iat?: unknown };
 
 /** Verified tokens kept per process: far more than the clients one instance serves within a token's life. */
 const VERIFIED_TOKENS = 10_000;
 
 /**
  * passport-jwt as the bearer strategy: ES256 only, known `kid`s only, our
- * issuer and audience, not expired; then the session must still be live (one
+ * issuer and audience, with `exp` and `iat` as we issue them and not expired; then the session must still be live (one
  * lookup on every request, so revocation takes effect on the next one). A
  * token verified before skips the signature check while unexpired and its key
  * still verifies (VerifiedTokens). Only prepares `req.authenticate`: the
@@ -50,7 +50,9 @@ export function authenticate(tokens: TokenService, auth: AuthService): RequestHa
         audience,
         jsonWebTokenOptions: { clockTolerance },
       },
-      (claims: Claims, done: (error: unknown, claims?: Claims) => void) => done(null, claims),
+      // Signed and unexpired is not enough: without `exp` a token would never expire (see timesAcceptable).
+      (claims: Claims, done: (error: unknown, claims?: Claims | false) => void) =>
+        done(null, tokens.timesAcceptable(claims) ? claims : false),
     ),
   );
 

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { describeError, safeMessage, safeStack } from '../../core/error-description';
 import { AppError, STATUS, type ErrorCode, type FieldError } from '../../core/errors';
 import type { Logger } from '../../core/logging';
 
@@ -32,6 +33,11 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'EPIPE',
+  // A statement that waited out statement_timeout or lock_timeout (DB_STATEMENT_TIMEOUT_MS,
+  // DB_LOCK_TIMEOUT_MS): the database is saturated or a table is locked. They count towards the
+  // circuit breaker like any outage: a database that times statements out gets fewer of them.
+  '57014', // query_canceled
+  '55P03', // lock_not_available
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -128,7 +134,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const cause = error.options.cause ?? error;
     if (error.code === 'unavailable') {
       // Expected while a dependency is down, once per request: a line each, not a stack trace each.
-      logger.warn('request failed: unavailable', { request_id: req.id, reason: (cause as Error).message });
+      const { message, name: _name, ...where } = describeError(cause);
+      logger.warn('request failed: unavailable', { request_id: req.id, reason: message, ...where });
     } else if (status >= 500) {
       logger.error('request failed', { request_id: req.id, error: describe(cause) });
     }
@@ -171,10 +178,11 @@ function instance(req: Request): string {
   return req.originalUrl.split('?')[0] ?? '/';
 }
 
+/** The cause as the log may hold it: a database error by its SQLSTATE and table, never its statement. */
 function describe(cause: unknown): Record<string, unknown> {
   if (cause instanceof Error) {
     const extra = (cause as { errors?: unknown }).errors;
-    return { name: cause.name, message: cause.message, stack: cause.stack, ...(extra ? { errors: extra } : {}) };
+    return { ...describeError(cause), stack: safeStack(cause), ...(extra ? { errors: extra } : {}) };
   }
-  return { value: String(cause) };
+  return { value: safeMessage(cause) };
 }
