@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	migrations-check migrate migration build format sdk generator-jar contract-prism bench \
+	migrations-check migrate migration build format sdk generator-jar contract-prism mock bench \
 	image-base image image-test deploy-check
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
+	@echo "make mock      a mock of the API on http://127.0.0.1:4010 serving the spec's examples (MOCK_PORT=<port>)"
 	@echo "make bench     the service against a bare node:http + pg peer, path by path (ratios, targets), and what rate limits cost"
 	@echo "make migrate   apply pending migrations to the configured database"
 	@echo "make migration write a migration for entity changes (review it before committing)"
@@ -99,6 +100,13 @@ sdk: $(INSTALLED)
 
 contract-prism: $(INSTALLED)
 	scripts/contract-prism.sh
+
+# Stoplight Prism's mock mode on the bundled spec: every operation answers with its
+# documented example, so clients can be built before an operation is implemented.
+MOCK_HOST ?= 127.0.0.1
+MOCK_PORT ?= 4010
+mock: $(INSTALLED)
+	npx prism mock generated/openapi.json --host $(MOCK_HOST) --port $(MOCK_PORT)
 
 migrations-check: $(INSTALLED)
 	npx tsx scripts/migration-check.ts

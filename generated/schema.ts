@@ -692,6 +692,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "keys": [
+                     *         {
+                     *           "kty": "EC",
+                     *           "kid": "2026-11-01T00:00:00Z.7f3c",
+                     *           "use": "sig",
+                     *           "alg": "ES256",
+                     *           "crv": "P-256",
+                     *           "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                     *           "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["JwkSet"];
                 };
             };
@@ -710,6 +725,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada_lovelace",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenRequest"];
             };
         };
@@ -743,6 +764,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "rt_k3PqA9vX2mYt7LwZ0bNc4RsEuHd6GfJi"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
@@ -805,6 +831,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -827,6 +858,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "ok"
+                     *         },
+                     *         "migrations": {
+                     *           "status": "ok"
+                     *         },
+                     *         "circuit": {
+                     *           "status": "ok"
+                     *         },
+                     *         "shutdown": {
+                     *           "status": "ok"
+                     *         },
+                     *         "signing_keys": {
+                     *           "status": "ok"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -838,6 +891,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:gatehouse:problem:not_ready",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "Not ready: migrations.",
+                     *       "instance": "/readyz",
+                     *       "request_id": "01JDQ7ZK8M3V9T2XGQW4N6R5HB",
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "ok"
+                     *         },
+                     *         "migrations": {
+                     *           "status": "failing",
+                     *           "detail": "1 migration pending"
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ReadinessProblem"];
                 };
             };
@@ -860,6 +932,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "openapi": "3.1.0",
+                     *       "info": {
+                     *         "title": "Gatehouse",
+                     *         "version": "0.3.0"
+                     *       },
+                     *       "paths": {}
+                     *     }
+                     */
                     "application/json": {
                         [key: string]: unknown;
                     };
@@ -887,6 +969,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example openapi: 3.1.0
+                     *     info:
+                     *       title: Gatehouse
+                     *       version: 0.3.0
+                     */
                     "application/yaml": string;
                 };
             };
@@ -912,6 +1000,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /** @example <!doctype html><html><head><title>Gatehouse API</title></head><body></body></html> */
                     "text/html": string;
                 };
             };
@@ -935,6 +1024,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP http_requests_total Requests answered, by operation and status.
+                     *     # TYPE http_requests_total counter
+                     *     http_requests_total{operation="getHealth",status="200"} 42
+                     */
                     "text/plain; version=0.0.4": string;
                 };
             };
@@ -977,6 +1071,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0b6f3a7e-4c1d-4f7a-9e2b-5d8c1a3f6e90",
+                     *           "username": "ada_lovelace",
+                     *           "email": "ada@example.com",
+                     *           "full_name": "Ada Lovelace",
+                     *           "roles": [
+                     *             "user"
+                     *           ],
+                     *           "is_active": true,
+                     *           "created_at": "2026-11-02T09:15:00Z",
+                     *           "updated_at": "2026-11-02T09:15:00Z"
+                     *         },
+                     *         {
+                     *           "id": "5a1e2d3c-7b8f-4e6a-8c9d-0f1e2a3b4c5d",
+                     *           "username": "grace",
+                     *           "email": "grace@example.com",
+                     *           "full_name": null,
+                     *           "roles": [
+                     *             "user",
+                     *             "admin"
+                     *           ],
+                     *           "is_active": true,
+                     *           "created_at": "2026-11-03T14:02:31Z",
+                     *           "updated_at": "2026-11-20T08:44:10Z"
+                     *         }
+                     *       ],
+                     *       "next_cursor": "MjAyNi0xMS0wM1QxNDowMjozMVo"
+                     *     }
+                     */
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
@@ -997,6 +1123,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "ada_lovelace",
+                 *       "email": "ada@example.com",
+                 *       "password": "correct horse battery staple",
+                 *       "full_name": "Ada Lovelace"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserCreate"];
             };
         };
@@ -1071,6 +1205,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada.lovelace@example.com",
+                 *       "current_password": "correct horse battery staple"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserSelfUpdate"];
             };
         };
@@ -1104,6 +1244,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple",
+                 *       "new_password": "analytical engine punch cards"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasswordChange"];
             };
         };
@@ -1141,6 +1287,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "9c2d4e6f-1a3b-4c5d-8e7f-6a5b4c3d2e1f",
+                     *           "created_at": "2026-11-28T18:20:05Z",
+                     *           "last_used_at": "2026-11-29T07:55:41Z",
+                     *           "expires_at": "2026-12-28T18:20:05Z",
+                     *           "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0",
+                     *           "ip": "203.0.113.24",
+                     *           "current": true
+                     *         },
+                     *         {
+                     *           "id": "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7",
+                     *           "created_at": "2026-11-10T12:00:00Z",
+                     *           "last_used_at": "2026-11-25T21:13:09Z",
+                     *           "expires_at": "2026-12-10T12:00:00Z",
+                     *           "user_agent": "gatehouse-sdk/0.3.0",
+                     *           "ip": "2001:db8::17",
+                     *           "current": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
@@ -1259,6 +1429,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "roles": [
+                 *         "user",
+                 *         "admin"
+                 *       ],
+                 *       "is_active": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserAdminUpdate"];
             };
         };
