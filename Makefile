@@ -74,8 +74,11 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	npx prettier --write .
 
+# Two linters: Redocly with our rules (redocly.yaml), and Spectral's OpenAPI ruleset
+# (.spectral.yaml), which also asks for descriptions and a contact; warnings fail both.
 spec-lint: $(INSTALLED)
 	npx redocly lint openapi/openapi.yaml
+	npx spectral lint openapi/openapi.yaml --fail-severity=warn
 
 breaking: $(INSTALLED)
 	npx tsx scripts/check-breaking.ts

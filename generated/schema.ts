@@ -144,7 +144,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This API description as JSON */
+        /**
+         * This API description as JSON
+         * @description The bundled document that the server validates requests against and the SDK is generated from.
+         */
         get: operations["getOpenApiJson"];
         put?: never;
         post?: never;
@@ -161,7 +164,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This API description as YAML */
+        /**
+         * This API description as YAML
+         * @description The same document as `GET /openapi.json`, as YAML.
+         */
         get: operations["getOpenApiYaml"];
         put?: never;
         post?: never;
@@ -251,7 +257,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's account */
+        /**
+         * The caller's account
+         * @description The account of the access token's user. Carries an `ETag`; send it in
+         *     `If-None-Match` to get 304 without a body while the account is unchanged.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -294,7 +304,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions */
+        /**
+         * The caller's live sessions
+         * @description Sessions that have not ended or expired, newest first; `current` marks
+         *     the one of the token making the request.
+         */
         get: operations["listMySessions"];
         put?: never;
         post?: never;
@@ -314,7 +328,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one of the caller's sessions */
+        /**
+         * End one of the caller's sessions
+         * @description Its tokens stop working at once. Another user's session, or one that has
+         *     already ended, is a 404.
+         */
         delete: operations["revokeMySession"];
         options?: never;
         head?: never;
@@ -326,11 +344,16 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
+                /** @description The user's `id`. */
                 user_id: string;
             };
             cookie?: never;
         };
-        /** A user (admin) */
+        /**
+         * A user (admin)
+         * @description Any user, active or not. Carries an `ETag`; send it in `If-None-Match`
+         *     to get 304 without a body while the user is unchanged.
+         */
         get: operations["getUser"];
         put?: never;
         post?: never;
@@ -1056,7 +1079,9 @@ export interface operations {
                 cursor?: string;
                 /** @description Part of the username or email, in any case. */
                 q?: string;
+                /** @description Only users holding this role. */
                 role?: components["schemas"]["Role"];
+                /** @description Only active (`true`) or only deactivated (`false`) users. */
                 is_active?: boolean;
             };
             header?: never;
@@ -1326,6 +1351,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The session's `id`, from `GET /v1/users/me/sessions`. */
                 session_id: string;
             };
             cookie?: never;
@@ -1355,6 +1381,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
+                /** @description The user's `id`. */
                 user_id: string;
             };
             cookie?: never;
@@ -1395,6 +1422,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The user's `id`. */
                 user_id: string;
             };
             cookie?: never;
@@ -1423,6 +1451,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The user's `id`. */
                 user_id: string;
             };
             cookie?: never;

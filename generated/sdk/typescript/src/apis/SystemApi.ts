@@ -184,6 +184,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
+     * The bundled document that the server validates requests against and the SDK is generated from.
      * This API description as JSON
      */
     async getOpenApiJsonRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<{ [key: string]: any; }>> {
@@ -194,6 +195,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
+     * The bundled document that the server validates requests against and the SDK is generated from.
      * This API description as JSON
      */
     async getOpenApiJson(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<{ [key: string]: any; }> {
@@ -221,6 +223,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
+     * The same document as `GET /openapi.json`, as YAML.
      * This API description as YAML
      */
     async getOpenApiYamlRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<string>> {
@@ -235,6 +238,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
+     * The same document as `GET /openapi.json`, as YAML.
      * This API description as YAML
      */
     async getOpenApiYaml(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<string> {

@@ -302,6 +302,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * The account of the access token\'s user. Carries an `ETag`; send it in `If-None-Match` to get 304 without a body while the account is unchanged. 
      * The caller\'s account
      */
     async getMeRaw(requestParameters: GetMeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
@@ -312,6 +313,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * The account of the access token\'s user. Carries an `ETag`; send it in `If-None-Match` to get 304 without a body while the account is unchanged. 
      * The caller\'s account
      */
     async getMe(requestParameters: GetMeRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {
@@ -359,6 +361,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Any user, active or not. Carries an `ETag`; send it in `If-None-Match` to get 304 without a body while the user is unchanged. 
      * A user (admin)
      */
     async getUserRaw(requestParameters: GetUserRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<User>> {
@@ -369,6 +372,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Any user, active or not. Carries an `ETag`; send it in `If-None-Match` to get 304 without a body while the user is unchanged. 
      * A user (admin)
      */
     async getUser(requestParameters: GetUserRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<User> {
@@ -404,6 +408,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Sessions that have not ended or expired, newest first; `current` marks the one of the token making the request. 
      * The caller\'s live sessions
      */
     async listMySessionsRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SessionList>> {
@@ -414,6 +419,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Sessions that have not ended or expired, newest first; `current` marks the one of the token making the request. 
      * The caller\'s live sessions
      */
     async listMySessions(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SessionList> {
@@ -524,6 +530,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Its tokens stop working at once. Another user\'s session, or one that has already ended, is a 404. 
      * End one of the caller\'s sessions
      */
     async revokeMySessionRaw(requestParameters: RevokeMySessionRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<void>> {
@@ -534,6 +541,7 @@ export class UsersApi extends runtime.BaseAPI {
     }
 
     /**
+     * Its tokens stop working at once. Another user\'s session, or one that has already ended, is a 404. 
      * End one of the caller\'s sessions
      */
     async revokeMySession(requestParameters: RevokeMySessionRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<void> {
