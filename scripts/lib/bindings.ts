@@ -17,10 +17,16 @@ interface Parameter {
 interface MediaMap {
   [mediaType: string]: { schema?: unknown };
 }
+interface Header {
+  required?: boolean;
+  schema?: { type?: string };
+  /** `middleware`: sent by the middleware for every such response, never by a handler. */
+  'x-set-by'?: string;
+}
 interface Response {
   description?: string;
   content?: MediaMap;
-  headers?: Record<string, { required?: boolean; schema?: { type?: string } }>;
+  headers?: Record<string, Header | { $ref: string }>;
 }
 interface Operation {
   operationId?: string;
@@ -34,6 +40,7 @@ interface Operation {
 }
 export interface OpenApiDocument {
   security?: Record<string, string[]>[];
+  components?: { headers?: Record<string, Header> };
   paths: Record<string, Partial<Record<Method, Operation>> & { parameters?: Parameter[] }>;
 }
 
@@ -49,12 +56,35 @@ interface Op {
   pathParams: string[];
   queryParams: string[];
   body: { mediaType: string; required: boolean } | null;
-  results: { status: number; mediaType: string | null; headers: NonNullable<Response['headers']> }[];
+  results: { status: number; mediaType: string | null; headers: Record<string, Header> }[];
 }
 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
 const jsonish = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+function component(spec: OpenApiDocument, ref: string, where: string): Header {
+  const name = /^#\/components\/headers\/([^/]+)$/.exec(ref)?.[1];
+  const header = name === undefined ? undefined : spec.components?.headers?.[name];
+  if (!header) throw new Error(`${where} refers to ${ref}, which is not in components/headers`);
+  return header;
+}
+
+/**
+ * The headers a handler sends: `$ref`s to components/headers followed, and those
+ * the middleware sets (`x-set-by: middleware`: the request id, rate limits) left out,
+ * so declaring them in the spec asks nothing of the handlers.
+ */
+function handlerHeaders(spec: OpenApiDocument, headers: Response['headers'], where: string): Record<string, Header> {
+  const result: Record<string, Header> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const header = '$ref' in value ? component(spec, value.$ref, `${where}: header ${name}`) : value;
+    if (header['x-set-by'] === 'middleware') continue;
+    if (header['x-set-by'] !== undefined) throw new Error(`${where}: header ${name}: x-set-by must be middleware`);
+    result[name] = header;
+  }
+  return result;
+}
 
 function collect(spec: OpenApiDocument): Op[] {
   const ops: Op[] = [];
@@ -77,7 +107,8 @@ function collect(spec: OpenApiDocument): Op[] {
         .map(([status, response]) => {
           const media = Object.keys(response.content ?? {});
           if (media.length > 1) throw new Error(`${op.operationId} ${status}: one response media type is supported`);
-          return { status: Number(status), mediaType: media[0] ?? null, headers: response.headers ?? {} };
+          const headers = handlerHeaders(spec, response.headers, `${op.operationId} ${status}`);
+          return { status: Number(status), mediaType: media[0] ?? null, headers };
         });
       if (results.length === 0) throw new Error(`${op.operationId} documents no success response`);
       ops.push({
@@ -118,8 +149,8 @@ function inputType(op: Op): string {
   return fields.length ? `{ ${fields.join(' ')} }` : 'Record<string, never>';
 }
 
-function headerType(headers: Response['headers']): string | null {
-  const entries = Object.entries(headers ?? {}).sort(([a], [b]) => a.localeCompare(b));
+function headerType(headers: Record<string, Header>): string | null {
+  const entries = Object.entries(headers).sort(([a], [b]) => a.localeCompare(b));
   if (!entries.length) return null;
   const fields = entries.map(([name, header]) => {
     const type = header.schema?.type === 'integer' || header.schema?.type === 'number' ? 'number' : 'string';

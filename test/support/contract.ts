@@ -95,6 +95,28 @@ export function check(method: string, path: string, status: number, contentType:
   return `${where}: body does not match the spec:\n    ${errors.join('\n    ')}`;
 }
 
+/**
+ * The response headers the spec marks `required` for this exchange that were not sent
+ * (X-Request-Id on every response, ETag on 304, Location on 201, ...); null when none.
+ */
+export function missingHeaders(
+  method: string,
+  path: string,
+  status: number,
+  sent: (name: string) => boolean,
+): string | null {
+  const { route, op } = find(method, path);
+  if (!route || !op) return null;
+  const [response] = resolve(op.responses[String(status)], '');
+  const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+  const missing = Object.entries(headers)
+    .filter(([name, header]) => (resolve(header, '')[0] as { required?: boolean } | undefined)?.required && !sent(name))
+    .map(([name]) => name);
+  return missing.length
+    ? `${op.operationId} (${method} ${route.template}) -> ${status}: no ${missing.join(', ')} header`
+    : null;
+}
+
 /** Follows a `$ref` to a response object: the object and its JSON pointer in the spec. */
 function resolve(value: unknown, at: string): [{ content?: Record<string, unknown> } | undefined, string] {
   const ref = (value as { $ref?: string } | undefined)?.$ref;
@@ -153,6 +175,8 @@ function recorder(): RequestHandler {
       }
       const problem = check(req.method, path, res.statusCode, String(res.getHeader('content-type') ?? ''), body);
       if (problem) violations.push(problem);
+      const missing = missingHeaders(req.method, path, res.statusCode, (name) => res.hasHeader(name));
+      if (missing) violations.push(missing);
     });
     next();
   };

@@ -38,6 +38,49 @@ describe('renderOperations', () => {
     expect(out).toContain('export interface ThingsHandlers<Ctx, P = unknown>');
   });
 
+  it('asks handlers for the headers they send, not those the middleware sets (x-set-by: middleware)', () => {
+    const doc: OpenApiDocument = {
+      components: {
+        headers: {
+          XRequestId: { required: true, 'x-set-by': 'middleware', schema: { type: 'string' } },
+          RateLimitLimit: { 'x-set-by': 'middleware', schema: { type: 'integer' } },
+        },
+      },
+      paths: {
+        '/things': {
+          post: {
+            operationId: 'createThing',
+            tags: ['things'],
+            responses: {
+              '201': {
+                ...ok,
+                headers: {
+                  Location: { required: true, schema: { type: 'string' } },
+                  'X-Request-Id': { $ref: '#/components/headers/XRequestId' },
+                  'RateLimit-Limit': { $ref: '#/components/headers/RateLimitLimit' },
+                },
+              },
+              '304': { description: 'same', headers: { ETag: { required: true, 'x-set-by': 'middleware' } } },
+            },
+          },
+        },
+      },
+    };
+    const out = renderOperations(doc);
+    expect(out).toContain("headers: { 'location': string; }; } | { status: 304; };");
+    expect(out).not.toMatch(/x-request-id|ratelimit|etag/);
+  });
+
+  it.each([
+    ['a $ref outside components/headers', { $ref: '#/components/schemas/X' }, /refers to #\/components\/schemas\/X/],
+    ['an unknown x-set-by', { 'x-set-by': 'handler' }, /x-set-by must be middleware/],
+  ])('refuses a response header with %s', (_what, header, message) => {
+    const paths = {
+      '/x': { get: { operationId: 'x', tags: ['t'], responses: { '200': { ...ok, headers: { 'X-Y': header } } } } },
+    };
+    expect(() => renderOperations(spec(paths))).toThrow(message);
+  });
+
   it('is deterministic whatever order the spec lists paths in', () => {
     const a = { get: { operationId: 'a', tags: ['t'], responses: { '200': ok } } };
     const b = { get: { operationId: 'b', tags: ['t'], responses: { '200': ok } } };

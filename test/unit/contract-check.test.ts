@@ -1,4 +1,4 @@
-import { check } from '../support/contract';
+import { check, missingHeaders } from '../support/contract';
 
 const problem = (status: number) =>
   JSON.stringify({ type: 'urn:x', title: 't', status, detail: 'd', instance: '/', request_id: 'r' });
@@ -57,5 +57,25 @@ describe('the independent response check', () => {
     expect(check('GET', '/nowhere', 404, 'application/problem+json', problem(404))).toBeNull();
     expect(check('GET', '/nowhere', 200, 'text/html', '<html>')).toMatch(/path\/method the spec does not have/);
     expect(check('GET', '/nowhere', 404, 'text/html', 'Not Found')).toMatch(/not problem\+json/);
+  });
+});
+
+describe('missingHeaders', () => {
+  const sent =
+    (...names: string[]) =>
+    (name: string) =>
+      names.map((n) => n.toLowerCase()).includes(name.toLowerCase());
+
+  it('names the required headers that were not sent, through $refs', () => {
+    expect(missingHeaders('GET', '/healthz', 200, sent('X-Request-Id'))).toBeNull();
+    expect(missingHeaders('GET', '/healthz', 200, sent())).toMatch(/getHealth .* 200: no X-Request-Id header/);
+    expect(missingHeaders('GET', '/v1/users/me', 304, sent('X-Request-Id'))).toMatch(/304: no ETag header/);
+    expect(missingHeaders('POST', '/v1/users', 201, sent('X-Request-Id'))).toMatch(/no Location header/);
+    expect(missingHeaders('POST', '/v1/users', 409, sent())).toMatch(/409: no X-Request-Id header/);
+  });
+
+  it('does not ask for optional headers, nor for paths outside the spec', () => {
+    expect(missingHeaders('GET', '/v1/users', 200, sent('X-Request-Id'))).toBeNull();
+    expect(missingHeaders('GET', '/nowhere', 404, sent())).toBeNull();
   });
 });
