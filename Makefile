@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	migrations-check migrate migration build format sdk generator-jar contract-prism mock bench \
+	migrations-check migrate migration build format sdk generator-jar contract-prism mock changelog bench \
 	image-base image image-test deploy-check
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, SDK build, missing-migration check, deployment files"
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
+	@echo "make changelog rewrite CHANGELOG.md from the spec's history: a section per info.version, and Unreleased"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
 	@echo "make mock      a mock of the API on http://127.0.0.1:4010 serving the spec's examples (MOCK_PORT=<port>)"
 	@echo "make bench     the service against a bare node:http + pg peer, path by path (ratios, targets), and what rate limits cost"
@@ -82,6 +83,9 @@ spec-lint: $(INSTALLED)
 
 breaking: $(INSTALLED)
 	npx tsx scripts/check-breaking.ts
+
+changelog: $(INSTALLED)
+	npx tsx scripts/changelog.ts
 
 drift: $(INSTALLED)
 	scripts/check-drift.sh

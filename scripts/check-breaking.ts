@@ -13,16 +13,14 @@
  *
  * Both sides are bundled by Redocly, then compared by scripts/lib/breaking.ts.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { checkContract, type OpenApiDocument, type Verdict } from './lib/breaking';
+import { join } from 'node:path';
+import { checkContract, type Verdict } from './lib/breaking';
+import { bundle, checkoutSpec, SPEC } from './lib/spec-at-commit';
 
-const SPEC = 'openapi/openapi.yaml';
 const MAIN_REFS = ['main', 'origin/main'];
-const redocly = resolve(__dirname, '..', 'node_modules', '.bin', 'redocly');
 
 type Base = { commit: string; why: string } | { skip: string };
 
@@ -64,22 +62,6 @@ function chooseBase(repo: string, env: NodeJS.ProcessEnv = process.env): Base {
       ? `nothing before HEAD to compare with on ${mainRef} (first commit or shallow clone) and no v* tag`
       : 'no main branch and no v* tag to compare with',
   };
-}
-
-async function bundle(spec: string, out: string): Promise<OpenApiDocument> {
-  await promisify(execFile)(redocly, ['bundle', spec, '--output', out]);
-  return JSON.parse(readFileSync(out, 'utf8')) as OpenApiDocument;
-}
-
-/** openapi/ as it was at `commit`, written under `dir`; false when the spec did not exist then. */
-function checkoutSpec(commit: string, repo: string, dir: string): boolean {
-  const files = git(['ls-tree', '-r', '--name-only', commit, '--', 'openapi/'], repo).split('\n');
-  if (!files.includes(SPEC)) return false;
-  for (const file of files) {
-    mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), execFileSync('git', ['show', `${commit}:${file}`], { cwd: repo }));
-  }
-  return true;
 }
 
 /** Prints the verdict; the exit code. */

@@ -53,7 +53,8 @@ function major(version: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function classifiedChanges(base: OpenApiDocument, head: OpenApiDocument) {
+/** Every change from `base` to `head`, with api-smart-diff's verdict made stricter where we need it. */
+export function classifiedChanges(base: OpenApiDocument, head: OpenApiDocument) {
   // apiCompare may annotate its inputs; the callers' documents stay as they were.
   const { diffs } = apiCompare(structuredClone(base), structuredClone(head));
   return (
