@@ -572,7 +572,10 @@ export interface components {
         /** @description No valid access token (missing, malformed, expired, or its session ended), or wrong credentials. */
         Unauthorized: {
             headers: {
-                /** @description `Bearer`, with the error where there is one. */
+                /**
+                 * @description `Bearer`, with the error where there is one.
+                 * @example Bearer error="invalid_token"
+                 */
                 "WWW-Authenticate"?: string;
                 "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
@@ -662,7 +665,10 @@ export interface components {
          */
         TooManyRequests: {
             headers: {
-                /** @description Seconds until the limit's window ends. */
+                /**
+                 * @description Seconds until the limit's window ends.
+                 * @example 60
+                 */
                 "Retry-After": number;
                 /** @description Requests the window allows. */
                 "RateLimit-Limit"?: number;
@@ -682,7 +688,10 @@ export interface components {
         /** @description The database cannot be reached or is saturated; retry after `Retry-After` seconds. */
         Unavailable: {
             headers: {
-                /** @description Seconds to wait before retrying. */
+                /**
+                 * @description Seconds to wait before retrying.
+                 * @example 5
+                 */
                 "Retry-After"?: number;
                 "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
@@ -748,7 +757,10 @@ export interface operations {
             /** @description The key set. */
             200: {
                 headers: {
-                    /** @description How long the set may be cached. */
+                    /**
+                     * @description How long the set may be cached.
+                     * @example public, max-age=300
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -804,7 +816,10 @@ export interface operations {
             /** @description Tokens for a new session. */
             200: {
                 headers: {
-                    /** @description Always `no-store`. */
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -847,7 +862,10 @@ export interface operations {
             /** @description A new token pair. */
             200: {
                 headers: {
-                    /** @description Always `no-store`. */
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1011,7 +1029,10 @@ export interface operations {
             /** @description The bundled OpenAPI document. */
             200: {
                 headers: {
-                    /** @description `public, max-age=300`: the document changes only with a deployment. */
+                    /**
+                     * @description `public, max-age=300`: the document changes only with a deployment.
+                     * @example public, max-age=300
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1053,7 +1074,10 @@ export interface operations {
             /** @description The bundled OpenAPI document. */
             200: {
                 headers: {
-                    /** @description `public, max-age=300`: the document changes only with a deployment. */
+                    /**
+                     * @description `public, max-age=300`: the document changes only with a deployment.
+                     * @example public, max-age=300
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1089,7 +1113,10 @@ export interface operations {
             /** @description The reference page. */
             200: {
                 headers: {
-                    /** @description `public, max-age=300`: the page changes only with a deployment. */
+                    /**
+                     * @description `public, max-age=300`: the page changes only with a deployment.
+                     * @example public, max-age=300
+                     */
                     "Cache-Control": string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1136,7 +1163,10 @@ export interface operations {
             /** @description `METRICS_TOKEN` is set and the request does not carry it as a bearer token. */
             401: {
                 headers: {
-                    /** @description `Bearer`. */
+                    /**
+                     * @description `Bearer`.
+                     * @example Bearer
+                     */
                     "WWW-Authenticate"?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1246,7 +1276,10 @@ export interface operations {
             /** @description The created user. */
             201: {
                 headers: {
-                    /** @description URL of the created user. */
+                    /**
+                     * @description URL of the created user.
+                     * @example /v1/users/0b6f3a7e-4c1d-4f7a-9e2b-5d8c1a3f6e90
+                     */
                     Location: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1285,9 +1318,15 @@ export interface operations {
             /** @description The caller. */
             200: {
                 headers: {
-                    /** @description Validator of this representation; send it back in `If-None-Match`. */
+                    /**
+                     * @description Validator of this representation; send it back in `If-None-Match`.
+                     * @example "3f8a1c9e0b7d4e2a6c5f1b8d9e0a7c3f"
+                     */
                     ETag?: string;
-                    /** @description `private, no-cache`: keep it, but revalidate. */
+                    /**
+                     * @description `private, no-cache`: keep it, but revalidate.
+                     * @example private, no-cache
+                     */
                     "Cache-Control"?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1303,9 +1342,15 @@ export interface operations {
             /** @description Not modified since the `ETag` given in `If-None-Match`. */
             304: {
                 headers: {
-                    /** @description The current `ETag`, the one sent in `If-None-Match`. */
+                    /**
+                     * @description The current `ETag`, the one sent in `If-None-Match`.
+                     * @example "3f8a1c9e0b7d4e2a6c5f1b8d9e0a7c3f"
+                     */
                     ETag: string;
-                    /** @description `private, no-cache`. */
+                    /**
+                     * @description `private, no-cache`.
+                     * @example private, no-cache
+                     */
                     "Cache-Control"?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;
@@ -1509,9 +1554,15 @@ export interface operations {
             /** @description The user. */
             200: {
                 headers: {
-                    /** @description Validator of this representation; send it back in `If-None-Match`. */
+                    /**
+                     * @description Validator of this representation; send it back in `If-None-Match`.
+                     * @example "3f8a1c9e0b7d4e2a6c5f1b8d9e0a7c3f"
+                     */
                     ETag?: string;
-                    /** @description `private, no-cache`: keep it, but revalidate. */
+                    /**
+                     * @description `private, no-cache`: keep it, but revalidate.
+                     * @example private, no-cache
+                     */
                     "Cache-Control"?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1527,9 +1578,15 @@ export interface operations {
             /** @description Not modified since the `ETag` given in `If-None-Match`. */
             304: {
                 headers: {
-                    /** @description The current `ETag`, the one sent in `If-None-Match`. */
+                    /**
+                     * @description The current `ETag`, the one sent in `If-None-Match`.
+                     * @example "3f8a1c9e0b7d4e2a6c5f1b8d9e0a7c3f"
+                     */
                     ETag: string;
-                    /** @description `private, no-cache`. */
+                    /**
+                     * @description `private, no-cache`.
+                     * @example private, no-cache
+                     */
                     "Cache-Control"?: string;
                     "X-Request-Id": components["headers"]["XRequestId"];
                     [name: string]: unknown;

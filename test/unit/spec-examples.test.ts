@@ -91,6 +91,25 @@ test.each(cases.map((c) => [c.where, c] as const))('%s: every example matches it
   expect(failures).toEqual([]);
 });
 
+/** Every header of every success response, so the mock sends realistic values, not `string`. */
+const headers: [where: string, header: { example?: unknown; schema?: { examples?: unknown[] } }][] = [];
+for (const item of Object.values(doc.paths)) {
+  for (const method of METHODS) {
+    const op = item[method] as
+      (Operation & { responses: Record<string, { headers?: Record<string, { $ref?: string }> }> }) | undefined;
+    for (const [status, response] of Object.entries(op?.responses ?? {})) {
+      if (!/^[23]\d\d$/.test(status)) continue;
+      for (const [name, header] of Object.entries(response.headers ?? {})) {
+        headers.push([`${op!.operationId} ${status} ${name}`, deref(header as (typeof headers)[number][1])]);
+      }
+    }
+  }
+}
+
+test.each(headers)('%s header has an example', (_where, header) => {
+  expect(header.example ?? header.schema?.examples?.[0]).toBeDefined();
+});
+
 test('a broken example is caught', () => {
   const validate = ajv.compile({ $ref: 'openapi.json#/components/schemas/User' });
   const user = deref({ $ref: '#/components/examples/User' } as { value?: object }).value;
