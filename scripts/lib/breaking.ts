@@ -80,6 +80,8 @@ function classify(diff: Diff): Diff['type'] {
   if (inOperation && path.length === 4 && last === 'requestBody' && action === 'add') {
     return (after as { required?: boolean } | undefined)?.required ? 'breaking' : diff.type;
   }
+  // An example (a header's, which api-smart-diff leaves unclassified) is documentation.
+  if (diff.type === 'unclassified' && (last === 'example' || path.includes('examples'))) return 'annotation';
   // The schema keyword that changed; not a property that happens to be named `type`.
   const keyword = path[path.length - 2] === 'properties' ? undefined : last;
   if (inOperation && action === 'replace') {

@@ -33,6 +33,14 @@ describe('breaking changes', () => {
     expect(breakingChanges(spec, edited())).toEqual([]);
   });
 
+  it('counts a changed header example as documentation, not as a change to check by hand', () => {
+    const verdict = checkContract(
+      spec,
+      edited((s) => (s.paths['/v1/users'].post.responses['201'].headers.Location.example = '/v1/users/other')),
+    );
+    expect(verdict).toMatchObject({ ok: true, breaking: [], unclassified: [] });
+  });
+
   it.each<[string, Edit, string]>([
     ['a removed operation', removeSessionsList, 'GET /v1/users/me/sessions: removed operation'],
     [
