@@ -37,7 +37,7 @@ export interface OpenApiDocument {
   paths: Record<string, Partial<Record<Method, Operation>> & { parameters?: Parameter[] }>;
 }
 
-interface Op {
+export interface Op {
   id: string;
   tag: string;
   method: Method;
@@ -53,10 +53,11 @@ interface Op {
 }
 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
+export const pascal = (s: string) =>
+  s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
 const jsonish = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
 
-function collect(spec: OpenApiDocument): Op[] {
+export function collect(spec: OpenApiDocument): Op[] {
   const ops: Op[] = [];
   const seen = new Set<string>();
   for (const [path, item] of Object.entries(spec.paths).sort(([a], [b]) => a.localeCompare(b))) {
