@@ -12,7 +12,6 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as prettier from 'prettier';
 import ts from 'typescript';
 import { pascal, type Op } from './bindings';
 import { STUB_MARKER } from './stub-check';
@@ -74,7 +73,8 @@ function stubMethod(id: string): string {
   ].join('\n');
 }
 
-function addMethods(rel: string, text: string, tag: string, ops: Op[]): { text: string; added: string[] } {
+/** The routes file's text with a stub for each of `ops` its class lacks (nothing else changes). */
+export function addMethods(rel: string, text: string, tag: string, ops: Op[]): { text: string; added: string[] } {
   const source = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true);
   const handlers = `${pascal(tag)}Handlers`;
   const cls = source.statements.find(
@@ -177,6 +177,8 @@ function apply(text: string, insertions: Insertion[]): string {
 
 /** Formats the result only when the file was prettier-clean before, so no hand-written line moves. */
 async function writeFormatted(file: string, before: string, after: string, isNew: boolean): Promise<void> {
+  // Loaded here, when a file is written: prettier starts a dynamic import on load, which jest refuses.
+  const prettier = await import('prettier');
   const options = { ...(await prettier.resolveConfig(file)), filepath: file };
   const clean = isNew || (await prettier.check(before, options));
   writeFileSync(file, clean ? await prettier.format(after, options) : after);
