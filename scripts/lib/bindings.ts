@@ -44,7 +44,7 @@ export interface OpenApiDocument {
   paths: Record<string, Partial<Record<Method, Operation>> & { parameters?: Parameter[] }>;
 }
 
-interface Op {
+export interface Op {
   id: string;
   tag: string;
   method: Method;
@@ -60,7 +60,8 @@ interface Op {
 }
 
 const q = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
+export const pascal = (s: string) =>
+  s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _p, c: string) => c.toUpperCase());
 const jsonish = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
 
 function component(spec: OpenApiDocument, ref: string, where: string): Header {
@@ -86,7 +87,7 @@ function handlerHeaders(spec: OpenApiDocument, headers: Response['headers'], whe
   return result;
 }
 
-function collect(spec: OpenApiDocument): Op[] {
+export function collect(spec: OpenApiDocument): Op[] {
   const ops: Op[] = [];
   const seen = new Set<string>();
   for (const [path, item] of Object.entries(spec.paths).sort(([a], [b]) => a.localeCompare(b))) {

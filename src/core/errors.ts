@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'header_fields_too_large'
   | 'internal'
+  | 'not_implemented'
   | 'unavailable';
 
 /** The compiler makes every code have a status and a title. */
@@ -39,6 +40,7 @@ export const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   rate_limited: { status: 429, title: 'Too many requests' },
   header_fields_too_large: { status: 431, title: 'Request header fields too large' },
   internal: { status: 500, title: 'Internal server error' },
+  not_implemented: { status: 501, title: 'Not implemented' },
   unavailable: { status: 503, title: 'Service unavailable' },
 };
 
@@ -109,5 +111,14 @@ export class WeakPasswordError extends AppError {
 export class UnavailableError extends AppError {
   constructor(detail: string, extensions?: Record<string, unknown>) {
     super('unavailable', detail, { extensions });
+  }
+}
+
+/** What a generated stub handler throws until it is filled in (see scripts/lib/stubs.ts). */
+export class NotImplementedError extends AppError {
+  constructor(readonly operationId: string) {
+    super('not_implemented', `The operation ${operationId} is not implemented yet.`, {
+      extensions: { operation_id: operationId },
+    });
   }
 }

@@ -17,12 +17,7 @@ export interface OpenDatabase {
 export async function openDatabase(settings: Config['database'], logger: Logger): Promise<OpenDatabase> {
   let url = settings.url;
   let embedded: EmbeddedDatabase | undefined;
-  if (!url) {
-    // The embedded server runs one transaction at a time over one connection; the pool must not ask for more.
-    embedded = await startEmbeddedDatabase({ dataDir: settings.dataDir, maxConnections: 1, logger });
-    url = embedded.url;
-    settings = { ...settings, poolMin: 0, poolMax: 1 };
-  }
+  if (!url) ({ embedded, url, settings } = await startEmbedded(settings, logger));
   const database = new Database(await createOrm(url, settings, logger), embedded !== undefined);
   const close = async () => {
     await database.close();
@@ -39,4 +34,17 @@ export async function openDatabase(settings: Config['database'], logger: Logger)
     throw error;
   }
   return { database, close };
+}
+
+/**
+ * Starts the embedded database in DATA_DIR (the caller holds its lock) and
+ * gives the settings to reach it with: the embedded server runs one
+ * transaction at a time over one connection, so the pool must not ask for more.
+ */
+export async function startEmbedded(
+  settings: Config['database'],
+  logger: Logger,
+): Promise<{ embedded: EmbeddedDatabase; url: string; settings: Config['database'] }> {
+  const embedded = await startEmbeddedDatabase({ dataDir: settings.dataDir, maxConnections: 1, logger });
+  return { embedded, url: embedded.url, settings: { ...settings, poolMin: 0, poolMax: 1 } };
 }

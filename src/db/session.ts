@@ -15,6 +15,7 @@ import { RefreshTokenSchema } from './entities/refresh-token.entity';
 import { SessionSchema } from './entities/session.entity';
 import { SigningKeySchema } from './entities/signing-key.entity';
 import { USER_UNIQUE_FIELDS, UserSchema } from './entities/user.entity';
+import { ListedMigrationGenerator } from './migration-generator';
 import { migrations } from './migrations';
 import { OrmLogger } from './orm-logger';
 
@@ -41,6 +42,7 @@ export function ormOptions(url: string, db: Config['database'], logger?: Logger)
       path: 'src/db/migrations',
       pathTs: 'src/db/migrations',
       emit: 'ts',
+      generator: ListedMigrationGenerator,
       snapshot: false,
       transactional: true,
       allOrNothing: true,

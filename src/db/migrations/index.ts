@@ -3,7 +3,7 @@ import { Migration20261126140805 } from './Migration20261126140805';
 import { Migration20261126142524 } from './Migration20261126142524';
 import { Migration20261129150000 } from './Migration20261129150000';
 
-/** Every migration, oldest first. `make migration` appends to this list. */
+/** Every migration, oldest first. Written with each new migration (see ListedMigrationGenerator). */
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261126140805', class: Migration20261126140805 },
   { name: 'Migration20261126142524', class: Migration20261126142524 },
