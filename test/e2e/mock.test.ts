@@ -35,8 +35,12 @@ beforeAll(async () => {
   await listening;
 });
 
-afterAll(() => {
-  prism?.kill();
+// Waits for Prism to exit: a child still holding its pipes keeps the jest worker from exiting.
+afterAll(async () => {
+  if (!prism || prism.exitCode !== null || prism.signalCode !== null) return;
+  const exited = new Promise((done) => prism.once('exit', done));
+  prism.kill();
+  await exited;
 });
 
 const examples = spec.components.examples;
