@@ -144,7 +144,9 @@ const figures: Record<string, unknown>[] = [];
         expect(call.problemType).toBe('urn:gatehouse:problem:unavailable');
         expect(Number(call.retryAfter)).toBeGreaterThanOrEqual(1);
       }
-      const slowest = Math.max(...during.map((c) => c.ms));
+      // How long each call waited once the fault began: a sign-up that started just before it spent
+      // part of its time hashing, which says nothing about how fast a fault is answered.
+      const slowest = Math.max(...during.map((c) => c.startedAt + c.ms - Math.max(c.startedAt, faultAt)));
       expect(slowest).toBeLessThan(1_000);
       // Once the breaker is open, calls do not wait for the database: only its probes (one per backoff)
       // try it. Told by why each call failed (its log line), not by its latency, which a busy machine skews.
