@@ -426,7 +426,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @enum {string} */
+        /**
+         * @description A role's name. The server accepts only these in requests; more roles may be added, so a client reading a user must accept a name it does not know.
+         * @enum {string}
+         */
         Role: "user" | "admin";
         UserSelfUpdate: {
             username?: components["schemas"]["Username"];

@@ -66,15 +66,22 @@ function chooseBase(repo: string, env: NodeJS.ProcessEnv = process.env): Base {
 
 /** Prints the verdict; the exit code. */
 function report(verdict: Verdict, label: string): number {
-  for (const change of verdict.unclassified) {
-    console.log(`  unclassified, check by hand: ${change.where}: ${change.what}`);
-  }
-  if (verdict.breaking.length === 0) {
+  if (verdict.breaking.length === 0 && verdict.unclassified.length === 0) {
     console.log(`breaking: no breaking change against ${label}`);
     return 0;
   }
-  const list = verdict.breaking.map((change) => `  ${change.where}: ${change.what}`).join('\n');
-  const count = `${verdict.breaking.length} breaking change${verdict.breaking.length === 1 ? '' : 's'} against ${label}`;
+  const list = [
+    ...verdict.breaking.map((change) => `  ${change.where}: ${change.what}`),
+    ...verdict.unclassified.map(
+      (change) => `  ${change.where}: ${change.what} (unclassified: teach scripts/lib/breaking.ts what it is)`,
+    ),
+  ].join('\n');
+  const counted = (n: number, what: string) => (n ? [`${n} ${what} change${n === 1 ? '' : 's'}`] : []);
+  const kinds = [
+    ...counted(verdict.breaking.length, 'breaking'),
+    ...counted(verdict.unclassified.length, 'unclassified'),
+  ];
+  const count = `${kinds.join(' and ')} against ${label}`;
   const versions = `info.version ${verdict.baseVersion} -> ${verdict.headVersion}`;
   if (verdict.majorBumped) {
     console.log(`breaking: ${count}, allowed by the major version bump (${versions}):\n${list}`);

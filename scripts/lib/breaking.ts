@@ -22,7 +22,7 @@ export interface OpenApiDocument {
 
 export interface Verdict {
   breaking: Change[];
-  /** Changes api-smart-diff could not classify, e.g. in an `x-` extension we do not know. */
+  /** Changes neither api-smart-diff nor `classify` can classify: they fail the gate like breaking ones. */
   unclassified: Change[];
   baseVersion: string;
   headVersion: string;
@@ -40,7 +40,9 @@ export function checkContract(base: OpenApiDocument, head: OpenApiDocument): Ver
   const changes = classifiedChanges(base, head);
   const breaking = changes.filter((c) => c.type === 'breaking').map((c) => c.change);
   const unclassified = changes.filter((c) => c.type === 'unclassified').map((c) => c.change);
-  return { breaking, unclassified, baseVersion, headVersion, majorBumped, ok: breaking.length === 0 || majorBumped };
+  // A change the gate cannot classify is not known to be compatible: it holds the change back too.
+  const ok = (breaking.length === 0 && unclassified.length === 0) || majorBumped;
+  return { breaking, unclassified, baseVersion, headVersion, majorBumped, ok };
 }
 
 /** The changes from `base` to `head` that break existing clients. */
@@ -84,6 +86,29 @@ function classify(diff: Diff): Diff['type'] {
   if (diff.type === 'unclassified' && (last === 'example' || path.includes('examples'))) return 'annotation';
   // The schema keyword that changed; not a property that happens to be named `type`.
   const keyword = path[path.length - 2] === 'properties' ? undefined : last;
+  const inResponse = inOperation && path[3] === 'responses';
+  const inRequest = inOperation && (path[3] === 'requestBody' || path[3] === 'parameters');
+  // The contract's two rules for readers (the spec's description, README): response objects are
+  // open and an enumerated response value may be one the client does not know. So neither a
+  // response's `additionalProperties` nor an enum value added to a response breaks anyone.
+  if (inResponse && (keyword === 'additionalProperties' || keyword === 'unevaluatedProperties')) return 'non-breaking';
+  if (inResponse && keywordAt(path, 'enum')) return 'non-breaking';
+  // Request bodies are closed: refusing members that were accepted breaks senders (api-smart-diff
+  // calls an added `additionalProperties: false` harmless); accepting more does not.
+  if (inRequest && (keyword === 'additionalProperties' || keyword === 'unevaluatedProperties')) {
+    return after === false && action !== 'remove' ? 'breaking' : 'non-breaking';
+  }
+  // `dependentRequired` (api-smart-diff does not know it): a member that must now come with
+  // another breaks senders; one that no longer must does not; in a response it says nothing to a reader.
+  const dependent = keywordAt(path, 'dependentRequired');
+  if (dependent !== undefined) {
+    if (!inRequest) return 'annotation';
+    const grew = action === 'add' || (action === 'replace' && !lessOrEqual(after, before));
+    return grew ? 'breaking' : 'non-breaking';
+  }
+  // Extensions other than x-permissions (above) and `$comment` are for tools and people, not clients.
+  const forTools = (p: unknown) => (String(p).startsWith('x-') && p !== 'x-permissions') || p === '$comment';
+  if (diff.type === 'unclassified' && path.some(forTools)) return 'annotation';
   if (inOperation && action === 'replace') {
     // A different constant value breaks both senders and readers.
     if (keyword === 'const') return 'breaking';
@@ -99,5 +124,15 @@ function classify(diff: Diff): Diff['type'] {
   }
   return diff.type;
 }
+
+/** The index of `keyword` in a schema path, not counting a property of that name; undefined if absent. */
+function keywordAt(path: Diff['path'], keyword: string): number | undefined {
+  const at = path.findIndex((p, i) => p === keyword && path[i - 1] !== 'properties');
+  return at < 0 ? undefined : at;
+}
+
+/** Every name listed in `newer` was listed in `older` (a `dependentRequired` list that did not grow). */
+const lessOrEqual = (newer: unknown, older: unknown): boolean =>
+  Array.isArray(newer) && Array.isArray(older) && newer.every((n) => older.includes(n));
 
 const types = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : [String(value)]);

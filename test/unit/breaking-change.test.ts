@@ -107,6 +107,11 @@ describe('breaking changes', () => {
       (s) => s.paths['/v1/users'].get['x-permissions'].push('users:write'),
       'GET /v1/users: added x-permissions: "users:write"',
     ],
+    [
+      'a member that must now come with another',
+      (s) => (s.components.schemas.UserSelfUpdate.dependentRequired.full_name = ['current_password']),
+      'PATCH /v1/users/me: added request body dependentRequired/full_name: ["current_password"]',
+    ],
   ])('flags %s', (_, edit, line) => {
     expect(lines(edited(edit))).toContainEqual(line);
   });
@@ -142,8 +147,41 @@ describe('breaking changes', () => {
       'edited descriptions and a minor version',
       (s) => ((s.info.version = MINOR_BUMP), (s.paths['/healthz'].get.summary = 'Alive?')),
     ],
+    // The contract's rules for readers: response objects are open, response enums may grow.
+    ['a new response property', (s) => (s.components.schemas.User.properties.nickname = { type: 'string' })],
+    ['a new role, which responses carry', (s) => s.components.schemas.Role.enum.push('auditor')],
+    ['a new check state', (s) => s.components.schemas.Check.properties.status.enum.push('degraded')],
+    ['a response object marked closed', (s) => (s.components.schemas.Session.additionalProperties = false)],
+    ['a request body that accepts more', (s) => delete s.components.schemas.TokenRequest.additionalProperties],
+    [
+      'a member that no longer needs another',
+      (s) => delete s.components.schemas.UserSelfUpdate.dependentRequired.email,
+    ],
+    ['an extension for tools', (s) => (s.components.schemas.User['x-tool'] = { note: 1 })],
+    ['a comment', (s) => (s.components.schemas.UserCreate.$comment = 'for maintainers')],
   ])('lets %s through', (_, edit) => {
-    expect(lines(edited(edit))).toEqual([]);
+    const verdict = checkContract(spec, edited(edit));
+    expect(verdict).toMatchObject({ ok: true, breaking: [], unclassified: [] });
+  });
+
+  it('flags a request body that starts refusing members it accepted', () => {
+    const open = edited((s) => delete s.components.schemas.TokenRequest.additionalProperties);
+    expect(breakingChanges(open, spec).map((c) => `${c.where}: ${c.what}`)).toEqual([
+      'POST /v1/auth/token: added request body additionalProperties: false',
+    ]);
+  });
+
+  it('holds back a change it cannot classify, as it does a breaking one', () => {
+    const dependentSchemas: Edit = (s) =>
+      (s.components.schemas.UserCreate.dependentSchemas = { full_name: { required: ['email'] } });
+    const verdict = checkContract(spec, edited(dependentSchemas));
+    expect(verdict.breaking).toEqual([]);
+    expect(verdict.unclassified.map((c) => `${c.where}: ${c.what}`)).toEqual([
+      'POST /v1/users: added request body dependentSchemas',
+    ]);
+    expect(verdict.ok).toBe(false);
+    const bumped = edited(dependentSchemas, (s) => (s.info.version = `${MAJOR + 1}.0.0`));
+    expect(checkContract(spec, bumped).ok).toBe(true);
   });
 
   describe('the version', () => {

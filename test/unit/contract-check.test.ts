@@ -1,4 +1,5 @@
-import { check, missingHeaders } from '../support/contract';
+import spec from '../../generated/openapi.json';
+import { check, closedForTests, missingHeaders } from '../support/contract';
 
 const problem = (status: number) =>
   JSON.stringify({ type: 'urn:x', title: 't', status, detail: 'd', instance: '/', request_id: 'r' });
@@ -15,7 +16,38 @@ describe('the independent response check', () => {
     expect(found).toMatch(
       /\/status must be equal to constant \(schema openapi.json#\/paths\/~1healthz\/get\/.*\/const\)/,
     );
-    expect(found).toMatch(/must NOT have additional properties/);
+    expect(found).toMatch(/must NOT have unevaluated properties/);
+  });
+
+  it('holds the server to what the spec declares, though the published response objects are open', () => {
+    const user = spec.components.examples.User.value;
+    const page = (item: object) => JSON.stringify({ items: [item], next_cursor: null });
+    expect(check('GET', '/v1/users', 200, 'application/json', page(user))).toBeNull();
+    // a member the spec does not declare, nested, at the top, and in a problem
+    expect(check('GET', '/v1/users', 200, 'application/json', page({ ...user, secret: 1 }))).toMatch(
+      /\/items\/0 must NOT have unevaluated properties/,
+    );
+    expect(check('GET', '/v1/users/me', 200, 'application/json', JSON.stringify({ ...user, x: 1 }))).toMatch(
+      /unevaluated properties/,
+    );
+    const extended = JSON.stringify({ ...JSON.parse(problem(409)), hint: 'x' });
+    expect(check('POST', '/v1/users', 409, 'application/problem+json', extended)).toMatch(/unevaluated properties/);
+    // an allOf of Problem and its extension members: both branches' members are declared
+    const weak = { ...JSON.parse(problem(422)), rule: 'common', errors: [{ path: '/body/password', message: 'm' }] };
+    expect(check('POST', '/v1/users', 422, 'application/problem+json', JSON.stringify(weak))).toBeNull();
+    expect(check('POST', '/v1/users', 422, 'application/problem+json', JSON.stringify({ ...weak, other: 1 }))).toMatch(
+      /unevaluated properties/,
+    );
+  });
+
+  it('leaves the published spec open: closing is a copy for the tests', () => {
+    const published = spec.components.schemas.User as Record<string, unknown>;
+    expect(published).not.toHaveProperty('additionalProperties');
+    expect(published).not.toHaveProperty('unevaluatedProperties');
+    const closed = closedForTests(spec).components.schemas as Record<string, Record<string, unknown>>;
+    expect(closed.User!.unevaluatedProperties).toBe(false);
+    expect(closed.Problem).not.toHaveProperty('unevaluatedProperties'); // a branch of WeakPasswordProblem's allOf
+    expect(closed.WeakPasswordProblem!.unevaluatedProperties).toBe(false);
   });
 
   it('follows $refs to shared responses and checks them too', () => {
