@@ -23,6 +23,7 @@ from gatehouse_client import (
     PasswordChange,
     Problem,
     RefreshRequest,
+    SystemApi,
     TokenRequest,
     User,
     UserAdminUpdate,
@@ -87,6 +88,13 @@ def main():
         f"urllib3 {urllib3.__version__}, dateutil {dateutil.__version__}"
     )
     say("client", f"gatehouse_client {gatehouse_client.__version__} -> {url} ({runtime})")
+
+    # Operations that answer YAML and HTML come back as text, not parsed as JSON.
+    system = SystemApi(client)
+    yaml, docs = system.get_open_api_yaml(), system.get_docs()
+    check(yaml.startswith("openapi: "), f"openapi.yaml {yaml[:40]!r}")
+    check(docs.lstrip().lower().startswith("<!doctype html"), f"docs {docs[:40]!r}")
+    say("spec and docs", f"200 /openapi.yaml {len(yaml)} chars of YAML, /docs {len(docs)} of HTML")
 
     # Sign-up.
     username = f"py_{secrets.token_hex(5)}"
