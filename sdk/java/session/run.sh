@@ -5,7 +5,8 @@
 #   GATEHOUSE_ADMIN_USERNAME  an account with the admin role
 #   GATEHOUSE_ADMIN_PASSWORD  its password
 # Prints one line per step and exits non-zero on the first unexpected result.
-# MAVEN_ARGS adds Maven options (e.g. -o once ~/.m2 holds everything).
+# MVN_ARGS adds Maven options, e.g. -o once ~/.m2 holds everything (not MAVEN_ARGS,
+# which Maven 3.9 reads by itself too).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
@@ -23,8 +24,8 @@ version="$(sed -n 's:^    <version>\(.*\)</version>$:\1:p' "$client/pom.xml" | h
 # stdout is the session's transcript alone.
 mvn() {
   local log
-  # shellcheck disable=SC2086 # MAVEN_ARGS is a list of options
-  if ! log="$(command mvn -B -q -Dstyle.color=never ${MAVEN_ARGS:-} "$@" 2>&1)"; then
+  # shellcheck disable=SC2086 # MVN_ARGS is a list of options
+  if ! log="$(command mvn -B -q -Dstyle.color=never ${MVN_ARGS:-} "$@" 2>&1)"; then
     printf '%s\n' "$log" >&2
     echo "run.sh: mvn $* failed" >&2
     exit 1
