@@ -148,13 +148,7 @@ public final class Session {
     check(found, "the new user on some page");
     log("admin pages users", pages + " page(s) of limit=2, " + seen + " user(s), new user among them");
 
-    ApiResponse<User> fresh = users.getMeWithHttpInfo(null);
-    String etag = header(fresh, "ETag");
-    check(fresh.getStatusCode() == 200 && etag != null, "ETag on 200");
-    ApiResponse<User> notModified = users.getMeWithHttpInfo(etag);
-    int status = notModified.getStatusCode();
-    check(status == 304 && notModified.getData() == null, "status " + status);
-    check(etag.equals(header(notModified, "ETag")), "ETag on 304");
+    String etag = expectNotModified(users::getMeWithHttpInfo);
     log("conditional get me", "304 for If-None-Match " + etag + ": no data, the same ETag");
 
     UserAdminUpdate deactivate = new UserAdminUpdate().isActive(false);
@@ -164,6 +158,10 @@ public final class Session {
     check(!updated.getIsActive() && List.of(Role.USER).equals(updated.getRoles()), "updated " + updated);
     log("admin update user", "200 sent " + updateBody + " -> is_active=" + updated.getIsActive()
         + " roles=" + updated.getRoles());
+
+    UUID id = created.getId();
+    String userEtag = expectNotModified(ifNoneMatch -> adminUsers.getUserWithHttpInfo(id, ifNoneMatch));
+    log("conditional get user", "304 for If-None-Match " + userEtag + ": no data, the same ETag");
 
     String yaml = new SystemApi(anonymous).getOpenApiYaml();
     check(yaml.startsWith("openapi:"), "YAML " + yaml.substring(0, Math.min(20, yaml.length())));
@@ -193,6 +191,22 @@ public final class Session {
 
   private interface Call {
     Object call() throws ApiException;
+  }
+
+  private interface ConditionalGet {
+    ApiResponse<User> get(String ifNoneMatch) throws ApiException;
+  }
+
+  /** Gets a 200 with an ETag, then, sending it in If-None-Match, a 304 without data; returns it. */
+  private static String expectNotModified(ConditionalGet get) throws ApiException {
+    ApiResponse<User> fresh = get.get(null);
+    String etag = header(fresh, "ETag");
+    check(fresh.getStatusCode() == 200 && etag != null, "status " + fresh.getStatusCode() + ", ETag " + etag);
+    ApiResponse<User> notModified = get.get(etag);
+    int status = notModified.getStatusCode();
+    check(status == 304 && notModified.getData() == null, "status " + status + " for If-None-Match");
+    check(etag.equals(header(notModified, "ETag")), "ETag on 304 " + header(notModified, "ETag"));
+    return etag;
   }
 
   /** Runs a call that must fail with {@code status}, and reads its body as a Problem. */
