@@ -5,7 +5,7 @@ SHELL := /bin/bash
 INSTALLED := node_modules/.installed
 
 .PHONY: help run test test-unit test-integration generate check typecheck lint spec-lint breaking drift sdk-build \
-	stubs migrations-check migrate migration build format sdk generator-jar contract-prism mock changelog bench \
+	stubs migrations-check migrate migration build format sdk sdk-session generator-jar contract-prism mock changelog bench \
 	image-base image image-test deploy-check
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make generate  regenerate generated/ (types, bindings, TypeScript SDK) from openapi/; needs Java 17+"
 	@echo "make check     typecheck, lint, spec lint, breaking changes, generated-code drift, stubs left, SDK build, missing-migration check, deployment files"
 	@echo "make sdk LANG=python  a client SDK in any openapi-generator language, into dist/sdk/<LANG>/"
+	@echo "make sdk-session  the scripted client session through the TypeScript, Java and Python SDKs (LANG=<one>)"
 	@echo "make breaking  fail on a breaking spec change against main (BASE_REF=<ref> to choose the base)"
 	@echo "make changelog rewrite CHANGELOG.md from the spec's history: a section per info.version, and Unreleased"
 	@echo "make contract-prism  the contract suite through Stoplight Prism (a second validator)"
@@ -108,6 +109,11 @@ SDK_LANG := $(if $(filter command line,$(origin LANG)),$(LANG))
 
 sdk: $(INSTALLED)
 	env -u LANG npx tsx scripts/sdk.ts '$(SDK_LANG)' $(SDK_ARGS)
+
+# The scripted client session through the TypeScript, Java (Maven) and Python (Debian's packages)
+# SDKs, or the one LANG names, each against a fresh server of its own (sdk/README.md).
+sdk-session: build
+	env -u LANG npx tsx scripts/sdk-session.ts $(SDK_LANG)
 
 contract-prism: $(INSTALLED)
 	scripts/contract-prism.sh

@@ -26,7 +26,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
-    files: ['scripts/**', 'test/**', '*.config.*', 'src/cli.ts'],
+    files: ['scripts/**', 'test/**', 'sdk/**', '*.config.*', 'src/cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

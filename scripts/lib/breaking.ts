@@ -65,12 +65,12 @@ export function classifiedChanges(base: OpenApiDocument, head: OpenApiDocument) 
       // operations use them, and api-smart-diff reports them there, in their
       // request or response context. Security schemes are not used that way.
       .filter(({ path }) => path[0] !== 'components' || path[1] === 'securitySchemes')
-      .map((diff) => ({ type: classify(diff), change: describeChange(diff, base, head) }))
+      .map((diff) => ({ type: classify(diff, head), change: describeChange(diff, base, head) }))
   );
 }
 
 /** api-smart-diff's verdict, made stricter where it is too lenient for us. */
-function classify(diff: Diff): Diff['type'] {
+function classify(diff: Diff, head: OpenApiDocument): Diff['type'] {
   const { path, action, before, after } = diff;
   const last = path[path.length - 1];
   const inOperation = path[0] === 'paths' && METHODS.has(String(path[2]));
@@ -92,7 +92,9 @@ function classify(diff: Diff): Diff['type'] {
   // open and an enumerated response value may be one the client does not know. So neither a
   // response's `additionalProperties` nor an enum value added to a response breaks anyone.
   if (inResponse && (keyword === 'additionalProperties' || keyword === 'unevaluatedProperties')) return 'non-breaking';
-  if (inResponse && keywordAt(path, 'enum')) return 'non-breaking';
+  if (inResponse && keywordAt(path, 'enum') !== undefined && action === 'add' && namedSchemaAt(head, path)) {
+    return 'non-breaking';
+  }
   // Request bodies are closed: refusing members that were accepted breaks senders (api-smart-diff
   // calls an added `additionalProperties: false` harmless); accepting more does not.
   if (inRequest && (keyword === 'additionalProperties' || keyword === 'unevaluatedProperties')) {
@@ -123,6 +125,27 @@ function classify(diff: Diff): Diff['type'] {
     }
   }
   return diff.type;
+}
+
+/**
+ * Whether the schema that holds the keyword at the end of `path` is one of `components/schemas`,
+ * reached through a `$ref` (a named enumeration may grow; an inline one may not).
+ */
+function namedSchemaAt(doc: OpenApiDocument, path: Diff['path']): boolean {
+  const follow = (node: unknown): [unknown, boolean] => {
+    const ref = (node as { $ref?: unknown } | undefined)?.$ref;
+    if (typeof ref !== 'string' || !ref.startsWith('#/components/schemas/')) return [node, false];
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], doc);
+    return [follow(target)[0], true];
+  };
+  let [node, named] = [doc as unknown, false];
+  for (const key of path.slice(0, keywordAt(path, 'enum'))) {
+    [node, named] = follow((node as Record<string | number, unknown> | undefined)?.[key]);
+  }
+  return named;
 }
 
 /** The index of `keyword` in a schema path, not counting a property of that name; undefined if absent. */

@@ -39,10 +39,16 @@ function send(res: Response, op: OperationMeta, result: Results[keyof Results]):
     if (headers['if-none-match'] !== undefined) delete headers['if-none-match'];
     if (headers['if-modified-since'] !== undefined) delete headers['if-modified-since'];
   } else if (result.status === 200 && 'body' in result) {
-    // The spec offers conditional GETs here: a strong validator of the body; express
-    // answers 304 itself when If-None-Match matches it.
+    // The spec offers conditional GETs here: a strong validator of the body. Answered here, not
+    // by express, whose check gives up when the request says `Cache-Control: no-cache`, as fetch()
+    // does on every conditional request: that directive is for caches, and this is the origin.
     const digest = createHash('sha256').update(JSON.stringify(result.body)).digest('base64url');
-    res.set({ ETag: `"${digest.slice(0, 32)}"`, 'Cache-Control': 'private, no-cache' });
+    const etag = `"${digest.slice(0, 32)}"`;
+    res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+    if (noneMatch(res.req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
   }
   const mediaType = op.responses[result.status];
   if (!('body' in result) || !mediaType) {
@@ -52,4 +58,14 @@ function send(res: Response, op: OperationMeta, result: Results[keyof Results]):
   } else {
     res.type(mediaType).send(result.body);
   }
+}
+
+/**
+ * Whether an `If-None-Match` header names `etag` (or is `*`): a weak comparison, so `W/"x"`
+ * matches `"x"` (RFC 9110 13.1.2).
+ */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }

@@ -168,6 +168,28 @@ describe('conditional GETs on user reads', () => {
     expect(again.status).toBe(304);
   });
 
+  it('304 also when the request says Cache-Control: no-cache, as fetch() adds to every conditional request', async () => {
+    // The directive asks caches on the way to revalidate with the origin; this server is the
+    // origin, so it answers the condition (RFC 9111 5.2.1.4). Browsers and Node's fetch send it.
+    const { bearer } = await newUser(t.app);
+    const first = await request(t.app).get('/v1/users/me').set('authorization', bearer).expect(200);
+    const same = await request(t.app)
+      .get('/v1/users/me')
+      .set('authorization', bearer)
+      .set('Cache-Control', 'no-cache')
+      .set('Pragma', 'no-cache')
+      .set('If-None-Match', first.headers.etag!);
+    expect(same.status).toBe(304);
+    expect(same.headers.etag).toBe(first.headers.etag);
+    expect(same.text).toBe('');
+    const weak = await request(t.app)
+      .get('/v1/users/me')
+      .set('authorization', bearer)
+      .set('Cache-Control', 'no-cache')
+      .set('If-None-Match', `W/${first.headers.etag}`);
+    expect(weak.status).toBe(304); // If-None-Match compares weakly (RFC 9110 13.1.2)
+  });
+
   it('a stale or garbage If-None-Match gets the full answer', async () => {
     const { bearer } = await newUser(t.app);
     const res = await request(t.app).get('/v1/users/me').set('authorization', bearer).set('If-None-Match', '"stale"');

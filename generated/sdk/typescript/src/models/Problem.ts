@@ -2,7 +2,7 @@
 /* eslint-disable */
 /**
  * Gatehouse
- * Gatehouse manages users and their authentication. Every error is an RFC 9457 `application/problem+json` document (see the `Problem` schema).  The contract grows without breaking clients that follow two rules: response objects are open, so ignore members you do not know (new ones may be added in any minor version); and a value you do not know may appear in any enumerated response field, such as a user\'s `roles` (new roles, new check states). Request bodies stay closed: the server refuses members it does not know. The generated SDKs are configured to follow both rules (see `sdk/README.md` in the repository). 
+ * Gatehouse manages users and their authentication. Every error is an RFC 9457 `application/problem+json` document (see the `Problem` schema).  The contract grows without breaking clients that follow two rules: response objects are open, so ignore members you do not know (new ones may be added in any minor version); and a field whose type is a named enumeration, such as a user\'s `roles` (`Role`), may carry a value you do not know (a new role). Inline enumerations and constants are fixed. Request bodies stay closed: the server refuses members it does not know. The generated SDKs are configured to follow both rules (see `sdk/README.md` in the repository). 
  *
  * The version of the OpenAPI document: 0.3.0
  * 
