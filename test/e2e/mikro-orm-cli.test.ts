@@ -31,8 +31,8 @@ function mikroOrm(env: Record<string, string>, ...args: string[]): Promise<{ cod
   return new Promise((ok) => child.once('exit', (code) => ok({ code, output })));
 }
 
-/** Every command on a database that no migration has touched yet. */
-async function runsEveryCommand(env: Record<string, string>, scratch: string): Promise<void> {
+/** Migrations on a database that none has touched yet: pending, up, none pending, no schema difference. */
+async function migrates(env: Record<string, string>): Promise<void> {
   const pending = await mikroOrm(env, 'migration:pending');
   expect(pending).toMatchObject({ code: 0 });
   for (const name of names) expect(pending.output).toContain(`│ ${name} `);
@@ -43,6 +43,11 @@ async function runsEveryCommand(env: Record<string, string>, scratch: string): P
   });
   expect(await mikroOrm(env, 'migration:pending')).toEqual({ code: 0, output: 'No pending migrations\n' });
   expect(await mikroOrm(env, 'schema:update', '--dump')).toEqual({ code: 0, output: 'Schema is up-to-date\n' });
+}
+
+/** Every command on a database that no migration has touched yet. */
+async function runsEveryCommand(env: Record<string, string>, scratch: string): Promise<void> {
+  await migrates(env);
 
   // Nothing to write on an up-to-date schema; a blank migration is written and listed in index.ts.
   expect(await mikroOrm(env, 'migration:create')).toEqual({
@@ -92,7 +97,6 @@ describe('npx mikro-orm on the embedded database', () => {
 const server = process.env.DATABASE_URL;
 
 (server ? describe : describe.skip)('npx mikro-orm on PostgreSQL', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mikro-orm-'));
   const name = `gatehouse_cli_${Date.now().toString(36)}_${process.pid}`;
   const settings = loadConfig({ DB_POOL_MAX: '1', DB_CONNECT_RETRIES: '0' }).database;
   const onServer = (sql: string) =>
@@ -105,14 +109,12 @@ const server = process.env.DATABASE_URL;
     });
 
   beforeAll(() => onServer(`create database "${name}"`));
-  afterAll(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await onServer(`drop database if exists "${name}"`);
-  });
+  afterAll(() => onServer(`drop database if exists "${name}"`));
 
-  it('runs each command against a fresh database', async () => {
+  // The commands that touch the database; the others ran on the embedded one above.
+  it('migrates a fresh database', async () => {
     const url = new URL(server!);
     url.pathname = `/${name}`;
-    await runsEveryCommand({ DATABASE_URL: url.toString() }, join(dir, 'created'));
+    await migrates({ DATABASE_URL: url.toString() });
   }, 180_000);
 });
