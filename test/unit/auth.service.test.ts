@@ -8,7 +8,9 @@ import type { RefreshTokenRecord } from '../../src/repositories/session.reposito
 import { AuthService } from '../../src/services/auth.service';
 import { CountingLoginThrottle } from '../../src/services/login-throttle';
 import type { TokenService } from '../../src/services/token.service';
-import { mockCredentials, mockRefreshTokens, mockSessions } from '../support/mocks';
+import { systemClock } from '../../src/core/clock';
+import type { MfaService } from '../../src/services/mfa.service';
+import { mockCredentials, mockMfa, mockRefreshTokens, mockSessions } from '../support/mocks';
 
 const auth = {
   masterKey: undefined,
@@ -28,6 +30,7 @@ const user: User = {
   fullName: null,
   roles: ['user'],
   isActive: true,
+  mfaEnabled: false,
   createdAt: new Date(),
   updatedAt: new Date(),
 };
@@ -61,6 +64,10 @@ function setup(config = auth) {
     { auth: config },
     { record: () => undefined },
     new CountingLoginThrottle(LOGIN_LIMIT, { redis: undefined, keyPrefix: 'test:' }),
+    mockMfa(),
+    { findById: jest.fn() },
+    { verify: jest.fn() } as unknown as MfaService,
+    systemClock,
   );
   return { service, credentials, sessions, refreshTokens, hasher, tokens };
 }
@@ -102,7 +109,14 @@ describe('AuthService.login', () => {
     const [record, digest] = m.refreshTokens.add.mock.calls[0]!;
     expect(record).toMatchObject({ sessionId: session.id, parentId: null, usedAt: null });
     expect(digest).toBe(tokenDigest(pair.refreshToken));
-    expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({ userId: 'u-1', sessionId: session.id, roles: ['user'] });
+    expect(session.amr).toEqual(['pwd']);
+    expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({
+      userId: 'u-1',
+      sessionId: session.id,
+      roles: ['user'],
+      amr: ['pwd'],
+      authTime: session.createdAt,
+    });
   });
 });
 
@@ -189,6 +203,7 @@ describe('AuthService.refresh', () => {
     userAgent: null,
     ip: null,
     revokedAt: null,
+    amr: ['pwd'],
     ...overrides,
   });
   const record = (overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
