@@ -19,8 +19,7 @@ export class MikroOrmMfaRepository implements MfaRepository {
   }
 
   async saveTotp(credential: TotpCredential): Promise<void> {
-    const { userId, lastUsedStep, ...rest } = credential;
-    const values = { ...rest, lastUsedStep: lastUsedStep === null ? null : String(lastUsedStep) };
+    const { userId, ...values } = credential;
     const existing = await this.em.findOne(
       TotpCredentialEntity,
       { user: userId },
@@ -80,7 +79,7 @@ function toCredential(e: TotpCredentialEntity): TotpCredential {
     userId: e.user.id,
     secretEncrypted: e.secretEncrypted,
     confirmedAt: e.confirmedAt,
-    lastUsedStep: e.lastUsedStep === null ? null : Number(e.lastUsedStep),
+    lastUsedStep: e.lastUsedStep,
     recoveryCodeDigests: [...e.recoveryCodeDigests],
     createdAt: e.createdAt,
   };

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
 import { UserEntity } from './user.entity';
 
 /**
@@ -11,7 +11,7 @@ export class TotpCredentialEntity {
   user!: UserEntity;
   secretEncrypted!: string;
   confirmedAt!: Date | null;
-  lastUsedStep!: string | null;
+  lastUsedStep!: number | null;
   recoveryCodeDigests!: string[];
   createdAt!: Date;
 }
@@ -23,8 +23,8 @@ export const TotpCredentialSchema = new EntitySchema<TotpCredentialEntity>({
     user: { kind: '1:1', entity: () => UserEntity, primary: true, owner: true, deleteRule: 'cascade' },
     secretEncrypted: { type: 'text', lazy: true },
     confirmedAt: { type: 'datetime', columnType: 'timestamptz', nullable: true },
-    // bigint comes back as a string: steps are compared as numbers in the service
-    lastUsedStep: { type: 'bigint', nullable: true },
+    // Steps count from 1970 in 30 s: numbers well within 2^53.
+    lastUsedStep: { type: new BigIntType('number'), nullable: true },
     recoveryCodeDigests: { type: 'text[]', lazy: true },
     createdAt: { type: 'datetime', columnType: 'timestamptz' },
   },
