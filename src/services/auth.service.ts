@@ -106,7 +106,8 @@ export class AuthService {
     if (rehash) {
       await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
     }
-    return this.openSession(user, ['pwd'], client);
+    const opened = this.openSession(user, ['pwd'], client);
+    return this.pair(opened.grant, opened.refreshToken);
   }
 
   /** The password was right and the user has an authenticator app: the second step's token. */
@@ -128,7 +129,7 @@ export class AuthService {
    * session. Every failure is the same 401; wrong codes count toward the account's cap.
    */
   async completeMfa(mfaToken: string, factor: SecondFactor, client: ClientInfo): Promise<TokenPair> {
-    const pair = await this.uow.transaction(async () => {
+    const opened = await this.uow.transaction(async () => {
       const now = this.clock.now();
       const challenge = await this.mfa.findChallengeForUpdate(tokenDigest(mfaToken));
       if (!challenge || challenge.usedAt !== null || challenge.expiresAt <= now) return null;
@@ -137,12 +138,18 @@ export class AuthService {
       await this.mfa.markChallengeUsed(challenge.id, now);
       return this.openSession(owner, ['pwd', 'otp'], client, 'recoveryCode' in factor ? 'recovery_code' : 'totp');
     });
-    if (!pair) throw new AppError('unauthenticated', BAD_MFA);
-    return pair;
+    if (!opened) throw new AppError('unauthenticated', BAD_MFA);
+    // Signed after the transaction: loading the signing keys takes a connection of its own.
+    return this.pair(opened.grant, opened.refreshToken);
   }
 
-  /** A new session and its first tokens, staged for the unit of work to write. */
-  private async openSession(user: User, amr: AuthMethod[], client: ClientInfo, mfa?: string): Promise<TokenPair> {
+  /** A new session and its first refresh token, staged for the unit of work to write. */
+  private openSession(
+    user: User,
+    amr: AuthMethod[],
+    client: ClientInfo,
+    mfa?: string,
+  ): { grant: AccessGrant; refreshToken: string } {
     const now = this.clock.now();
     const session: Session = {
       id: randomUUID(),
@@ -168,8 +175,7 @@ export class AuthService {
       ip: client.ip,
       details: { session_id: session.id, ...(mfa ? { mfa } : {}) },
     });
-    const grant = { userId: user.id, sessionId: session.id, roles: user.roles, amr, authTime: now };
-    return this.pair(grant, refreshToken);
+    return { grant: { userId: user.id, sessionId: session.id, roles: user.roles, amr, authTime: now }, refreshToken };
   }
 
   /**

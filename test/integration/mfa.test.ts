@@ -251,6 +251,20 @@ describe('login with TOTP', () => {
     expectProblem(unknown, 401);
   });
 
+  it('signs the tokens after the step`s transaction: an instance that has not loaded its keys yet answers', async () => {
+    const user = await enrol(t.app, await newUser(t.app));
+    // A new instance on the same database: its first signing loads the keys, which takes a
+    // connection of its own (the test apps have one each).
+    const cold = await startWithClock();
+    try {
+      const token = await mfaToken(cold.app, user);
+      const res = await completeMfa(cold.app, { mfa_token: token, code: codeAt(user.secret) });
+      expect(res.status).toBe(200);
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('binds the mfa_token to its user: another user`s code does not complete it', async () => {
     const ada = await enrol(t.app, await newUser(t.app));
     const bob = await enrol(t.app, await newUser(t.app));
