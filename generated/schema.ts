@@ -77,7 +77,8 @@ export interface paths {
          *     first success; a wrong code leaves it usable until then. An unknown,
          *     spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes
          *     count toward the account's failed-attempt cap of login (429). A TOTP
-         *     code is accepted once: the same code again is refused.
+         *     code is accepted once: the same code again is refused. Limited per
+         *     client address by `RATE_LIMIT_TOKEN_PER_IP`, counted with log-ins.
          */
         post: operations["completeMfaLogin"];
         delete?: never;

@@ -96,7 +96,7 @@ export class AuthApi extends runtime.BaseAPI {
     }
 
     /**
-     * Completes a login that answered 403 `mfa-required`: the `mfa_token` from that answer with either a `code` from the authenticator app or one of the account\'s unused `recovery_code`s. The `mfa_token` is bound to the user, expires 5 minutes after the password step and is spent by the first success; a wrong code leaves it usable until then. An unknown, spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes count toward the account\'s failed-attempt cap of login (429). A TOTP code is accepted once: the same code again is refused. 
+     * Completes a login that answered 403 `mfa-required`: the `mfa_token` from that answer with either a `code` from the authenticator app or one of the account\'s unused `recovery_code`s. The `mfa_token` is bound to the user, expires 5 minutes after the password step and is spent by the first success; a wrong code leaves it usable until then. An unknown, spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes count toward the account\'s failed-attempt cap of login (429). A TOTP code is accepted once: the same code again is refused. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP`, counted with log-ins. 
      * Log in, second step
      */
     async completeMfaLoginRaw(requestParameters: CompleteMfaLoginRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<TokenResponse>> {
@@ -107,7 +107,7 @@ export class AuthApi extends runtime.BaseAPI {
     }
 
     /**
-     * Completes a login that answered 403 `mfa-required`: the `mfa_token` from that answer with either a `code` from the authenticator app or one of the account\'s unused `recovery_code`s. The `mfa_token` is bound to the user, expires 5 minutes after the password step and is spent by the first success; a wrong code leaves it usable until then. An unknown, spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes count toward the account\'s failed-attempt cap of login (429). A TOTP code is accepted once: the same code again is refused. 
+     * Completes a login that answered 403 `mfa-required`: the `mfa_token` from that answer with either a `code` from the authenticator app or one of the account\'s unused `recovery_code`s. The `mfa_token` is bound to the user, expires 5 minutes after the password step and is spent by the first success; a wrong code leaves it usable until then. An unknown, spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes count toward the account\'s failed-attempt cap of login (429). A TOTP code is accepted once: the same code again is refused. Limited per client address by `RATE_LIMIT_TOKEN_PER_IP`, counted with log-ins. 
      * Log in, second step
      */
     async completeMfaLogin(requestParameters: CompleteMfaLoginRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<TokenResponse> {
