@@ -3,7 +3,7 @@
 import type { components, operations as Spec } from './schema';
 
 export type Schemas = components['schemas'];
-export type OperationId = 'changePassword' | 'createToken' | 'createUser' | 'deleteUser' | 'getDocs' | 'getHealth' | 'getJwks' | 'getMe' | 'getMetrics' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness' | 'getUser' | 'listMySessions' | 'listUsers' | 'logout' | 'refreshToken' | 'revokeMySession' | 'updateMe' | 'updateUser';
+export type OperationId = 'changePassword' | 'completeMfaLogin' | 'confirmTotpEnrolment' | 'createToken' | 'createUser' | 'deleteUser' | 'getDocs' | 'getHealth' | 'getJwks' | 'getMe' | 'getMetrics' | 'getOpenApiJson' | 'getOpenApiYaml' | 'getReadiness' | 'getUser' | 'listMySessions' | 'listUsers' | 'logout' | 'refreshToken' | 'removeTotp' | 'replaceRecoveryCodes' | 'revokeMySession' | 'startTotpEnrolment' | 'updateMe' | 'updateUser';
 export type Tag = 'auth' | 'system' | 'users';
 
 /** What the router needs to know of an operation, read from the spec. */
@@ -39,6 +39,30 @@ export const operations = {
     permissions: [],
     rateLimit: null,
     responses: { 204: null },
+  },
+  completeMfaLogin: {
+    operationId: 'completeMfaLogin',
+    tag: 'auth',
+    method: 'post',
+    path: '/v1/auth/mfa',
+    route: '/v1/auth/mfa',
+    security: [],
+    secured: false,
+    permissions: [],
+    rateLimit: 'token',
+    responses: { 200: 'application/json' },
+  },
+  confirmTotpEnrolment: {
+    operationId: 'confirmTotpEnrolment',
+    tag: 'users',
+    method: 'post',
+    path: '/v1/users/me/mfa/totp/confirm',
+    route: '/v1/users/me/mfa/totp/confirm',
+    security: [['bearerAuth']],
+    secured: true,
+    permissions: [],
+    rateLimit: null,
+    responses: { 200: 'application/json' },
   },
   createToken: {
     operationId: 'createToken',
@@ -232,6 +256,30 @@ export const operations = {
     rateLimit: null,
     responses: { 200: 'application/json' },
   },
+  removeTotp: {
+    operationId: 'removeTotp',
+    tag: 'users',
+    method: 'delete',
+    path: '/v1/users/me/mfa/totp',
+    route: '/v1/users/me/mfa/totp',
+    security: [['bearerAuth']],
+    secured: true,
+    permissions: [],
+    rateLimit: null,
+    responses: { 204: null },
+  },
+  replaceRecoveryCodes: {
+    operationId: 'replaceRecoveryCodes',
+    tag: 'users',
+    method: 'post',
+    path: '/v1/users/me/mfa/recovery-codes',
+    route: '/v1/users/me/mfa/recovery-codes',
+    security: [['bearerAuth']],
+    secured: true,
+    permissions: [],
+    rateLimit: null,
+    responses: { 200: 'application/json' },
+  },
   revokeMySession: {
     operationId: 'revokeMySession',
     tag: 'users',
@@ -243,6 +291,18 @@ export const operations = {
     permissions: [],
     rateLimit: null,
     responses: { 204: null },
+  },
+  startTotpEnrolment: {
+    operationId: 'startTotpEnrolment',
+    tag: 'users',
+    method: 'post',
+    path: '/v1/users/me/mfa/totp',
+    route: '/v1/users/me/mfa/totp',
+    security: [['bearerAuth']],
+    secured: true,
+    permissions: [],
+    rateLimit: null,
+    responses: { 201: 'application/json' },
   },
   updateMe: {
     operationId: 'updateMe',
@@ -273,6 +333,8 @@ export const operations = {
 /** The input each handler receives, already validated against the spec; P is the authenticated caller. */
 export interface Inputs<P = unknown> {
   changePassword: { principal: P; body: NonNullable<Spec['changePassword']['requestBody']>['content']['application/json']; };
+  completeMfaLogin: { body: NonNullable<Spec['completeMfaLogin']['requestBody']>['content']['application/json']; };
+  confirmTotpEnrolment: { principal: P; body: NonNullable<Spec['confirmTotpEnrolment']['requestBody']>['content']['application/json']; };
   createToken: { body: NonNullable<Spec['createToken']['requestBody']>['content']['application/json']; };
   createUser: { body: NonNullable<Spec['createUser']['requestBody']>['content']['application/json']; };
   deleteUser: { principal: P; path: Spec['deleteUser']['parameters']['path']; };
@@ -289,7 +351,10 @@ export interface Inputs<P = unknown> {
   listUsers: { principal: P; query: NonNullable<Spec['listUsers']['parameters']['query']>; };
   logout: { principal: P; };
   refreshToken: { body: NonNullable<Spec['refreshToken']['requestBody']>['content']['application/json']; };
+  removeTotp: { principal: P; body: NonNullable<Spec['removeTotp']['requestBody']>['content']['application/json']; };
+  replaceRecoveryCodes: { principal: P; body: NonNullable<Spec['replaceRecoveryCodes']['requestBody']>['content']['application/json']; };
   revokeMySession: { principal: P; path: Spec['revokeMySession']['parameters']['path']; };
+  startTotpEnrolment: { principal: P; };
   updateMe: { principal: P; body: NonNullable<Spec['updateMe']['requestBody']>['content']['application/json']; };
   updateUser: { principal: P; path: Spec['updateUser']['parameters']['path']; body: NonNullable<Spec['updateUser']['requestBody']>['content']['application/json']; };
 }
@@ -297,6 +362,8 @@ export interface Inputs<P = unknown> {
 /** Exactly the documented success responses of each operation. */
 export interface Results {
   changePassword: { status: 204; };
+  completeMfaLogin: { status: 200; body: Spec['completeMfaLogin']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
+  confirmTotpEnrolment: { status: 200; body: Spec['confirmTotpEnrolment']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   createToken: { status: 200; body: Spec['createToken']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   createUser: { status: 201; body: Spec['createUser']['responses'][201]['content']['application/json']; headers: { 'location': string; }; };
   deleteUser: { status: 204; };
@@ -313,7 +380,10 @@ export interface Results {
   listUsers: { status: 200; body: Spec['listUsers']['responses'][200]['content']['application/json']; };
   logout: { status: 204; };
   refreshToken: { status: 200; body: Spec['refreshToken']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
+  removeTotp: { status: 204; };
+  replaceRecoveryCodes: { status: 200; body: Spec['replaceRecoveryCodes']['responses'][200]['content']['application/json']; headers: { 'cache-control': string; }; };
   revokeMySession: { status: 204; };
+  startTotpEnrolment: { status: 201; body: Spec['startTotpEnrolment']['responses'][201]['content']['application/json']; headers: { 'cache-control': string; }; };
   updateMe: { status: 200; body: Spec['updateMe']['responses'][200]['content']['application/json']; };
   updateUser: { status: 200; body: Spec['updateUser']['responses'][200]['content']['application/json']; };
 }
@@ -321,6 +391,7 @@ export interface Results {
 export type Handler<K extends OperationId, Ctx, P> = (input: Inputs<P>[K], ctx: Ctx) => Promise<Results[K]>;
 
 export interface AuthHandlers<Ctx, P = unknown> {
+  completeMfaLogin: Handler<'completeMfaLogin', Ctx, P>;
   createToken: Handler<'createToken', Ctx, P>;
   getJwks: Handler<'getJwks', Ctx, P>;
   logout: Handler<'logout', Ctx, P>;
@@ -338,13 +409,17 @@ export interface SystemHandlers<Ctx, P = unknown> {
 
 export interface UsersHandlers<Ctx, P = unknown> {
   changePassword: Handler<'changePassword', Ctx, P>;
+  confirmTotpEnrolment: Handler<'confirmTotpEnrolment', Ctx, P>;
   createUser: Handler<'createUser', Ctx, P>;
   deleteUser: Handler<'deleteUser', Ctx, P>;
   getMe: Handler<'getMe', Ctx, P>;
   getUser: Handler<'getUser', Ctx, P>;
   listMySessions: Handler<'listMySessions', Ctx, P>;
   listUsers: Handler<'listUsers', Ctx, P>;
+  removeTotp: Handler<'removeTotp', Ctx, P>;
+  replaceRecoveryCodes: Handler<'replaceRecoveryCodes', Ctx, P>;
   revokeMySession: Handler<'revokeMySession', Ctx, P>;
+  startTotpEnrolment: Handler<'startTotpEnrolment', Ctx, P>;
   updateMe: Handler<'updateMe', Ctx, P>;
   updateUser: Handler<'updateUser', Ctx, P>;
 }
@@ -388,12 +463,17 @@ export function bindOperations<Ctx, P>(
   bind(operations.getOpenApiYaml, (_req, ctx) => handlers.system.getOpenApiYaml({}, ctx));
   bind(operations.getReadiness, (_req, ctx) => handlers.system.getReadiness({}, ctx));
   bind(operations.logout, (req, ctx) => handlers.auth.logout({ principal: req.principal as P }, ctx));
+  bind(operations.completeMfaLogin, (req, ctx) => handlers.auth.completeMfaLogin({ body: req.body as Inputs['completeMfaLogin']['body'] }, ctx));
   bind(operations.refreshToken, (req, ctx) => handlers.auth.refreshToken({ body: req.body as Inputs['refreshToken']['body'] }, ctx));
   bind(operations.createToken, (req, ctx) => handlers.auth.createToken({ body: req.body as Inputs['createToken']['body'] }, ctx));
   bind(operations.createUser, (req, ctx) => handlers.users.createUser({ body: req.body as Inputs['createUser']['body'] }, ctx));
   bind(operations.listUsers, (req, ctx) => handlers.users.listUsers({ principal: req.principal as P, query: req.query as Inputs['listUsers']['query'] }, ctx));
   bind(operations.getMe, (req, ctx) => handlers.users.getMe({ principal: req.principal as P }, ctx));
   bind(operations.updateMe, (req, ctx) => handlers.users.updateMe({ principal: req.principal as P, body: req.body as Inputs['updateMe']['body'] }, ctx));
+  bind(operations.replaceRecoveryCodes, (req, ctx) => handlers.users.replaceRecoveryCodes({ principal: req.principal as P, body: req.body as Inputs['replaceRecoveryCodes']['body'] }, ctx));
+  bind(operations.removeTotp, (req, ctx) => handlers.users.removeTotp({ principal: req.principal as P, body: req.body as Inputs['removeTotp']['body'] }, ctx));
+  bind(operations.startTotpEnrolment, (req, ctx) => handlers.users.startTotpEnrolment({ principal: req.principal as P }, ctx));
+  bind(operations.confirmTotpEnrolment, (req, ctx) => handlers.users.confirmTotpEnrolment({ principal: req.principal as P, body: req.body as Inputs['confirmTotpEnrolment']['body'] }, ctx));
   bind(operations.changePassword, (req, ctx) => handlers.users.changePassword({ principal: req.principal as P, body: req.body as Inputs['changePassword']['body'] }, ctx));
   bind(operations.listMySessions, (req, ctx) => handlers.users.listMySessions({ principal: req.principal as P }, ctx));
   bind(operations.revokeMySession, (req, ctx) => handlers.users.revokeMySession({ principal: req.principal as P, path: req.params as Inputs['revokeMySession']['path'] }, ctx));

@@ -45,8 +45,42 @@ export interface paths {
          *     hour that began with the first failure is up; a client address that
          *     logged in to it in the last 20 days is held only to its own count.
          *     Limited per client address by `RATE_LIMIT_TOKEN_PER_IP` as well.
+         *
+         *     With an authenticator app (TOTP) active on the account, a right
+         *     password answers 403 with `type` ending `/mfa-required`, an `mfa_token`
+         *     and `mfa_methods`: the login goes on at `POST /v1/auth/mfa`. A wrong
+         *     password is the same 401 as ever, so this step shows nothing to whoever
+         *     lacks the password.
          */
         post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in, second step
+         * @description Completes a login that answered 403 `mfa-required`: the `mfa_token` from
+         *     that answer with either a `code` from the authenticator app or one of
+         *     the account's unused `recovery_code`s. The `mfa_token` is bound to the
+         *     user, expires 5 minutes after the password step and is spent by the
+         *     first success; a wrong code leaves it usable until then. An unknown,
+         *     spent or expired `mfa_token`, or a wrong code, is a 401. Wrong codes
+         *     count toward the account's failed-attempt cap of login (429). A TOTP
+         *     code is accepted once: the same code again is refused. Limited per
+         *     client address by `RATE_LIMIT_TOKEN_PER_IP`, counted with log-ins.
+         */
+        post: operations["completeMfaLogin"];
         delete?: never;
         options?: never;
         head?: never;
@@ -339,6 +373,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling an authenticator app (TOTP)
+         * @description A new TOTP secret (RFC 6238: SHA-1, 6 digits, 30 seconds) and its
+         *     `otpauth://` URI for an authenticator app (as a QR code, or typed in).
+         *     It is not active until confirmed with a code from the app
+         *     (`POST /v1/users/me/mfa/totp/confirm`); starting again replaces an
+         *     unconfirmed secret. 409 when TOTP is already active. Allowed to users
+         *     who must enrol (`MFA_REQUIRED_ROLES`).
+         */
+        post: operations["startTotpEnrolment"];
+        /**
+         * Remove the authenticator app and the recovery codes
+         * @description Needs the current password (403 when it is wrong; it counts toward the
+         *     failed-attempt cap of login). Every other session of the caller ends.
+         *     409 when TOTP is not active.
+         */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate the authenticator app
+         * @description A current `code` from the app activates TOTP; the answer holds 10
+         *     recovery codes, shown this once, each good for one login without the
+         *     app. A wrong code is a 403 and counts toward the failed-attempt cap of
+         *     login (429). 409 when no enrolment was started, or TOTP is already active.
+         *     Allowed to users who must enrol (`MFA_REQUIRED_ROLES`).
+         */
+        post: operations["confirmTotpEnrolment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes
+         * @description Replaces the recovery codes with 10 new ones, shown this once; the old
+         *     ones stop working. Needs the current password (403 when it is wrong; it
+         *     counts toward the failed-attempt cap of login). 409 when TOTP is not active.
+         */
+        post: operations["replaceRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{user_id}": {
         parameters: {
             query?: never;
@@ -421,6 +532,8 @@ export interface components {
             full_name: string | null;
             roles: components["schemas"]["Role"][];
             is_active: boolean;
+            /** @description Whether an authenticator app (TOTP) is active; login then needs its code. */
+            mfa_enabled: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -444,6 +557,13 @@ export interface components {
             full_name?: components["schemas"]["FullName"];
             roles?: components["schemas"]["Role"][];
             is_active?: boolean;
+            /**
+             * @description `false` removes the user's authenticator app and recovery codes (when
+             *     they lost both); their sessions stay. Only `false` is accepted: a user
+             *     enrols themselves.
+             * @constant
+             */
+            mfa_enabled?: false;
         };
         /** @example ada_lovelace */
         Username: string;
@@ -490,7 +610,11 @@ export interface components {
             refresh_token: string;
         };
         TokenResponse: {
-            /** @description A JWT (ES256) to send as `Authorization: Bearer <token>`. */
+            /**
+             * @description A JWT (ES256) to send as `Authorization: Bearer <token>`. Besides `sub`, `sid` and
+             *     `roles` it carries `auth_time` (when the session's login happened) and `amr`, how
+             *     the user authenticated (RFC 8176): `["pwd"]`, or `["pwd", "otp"]` after the MFA step.
+             */
             access_token: string;
             /** @constant */
             token_type: "Bearer";
@@ -536,6 +660,52 @@ export interface components {
         };
         JwkSet: {
             keys: components["schemas"]["Jwk"][];
+        };
+        TotpEnrolment: {
+            /** @description The shared secret in base32 (160 bits), for apps that cannot read the URI. */
+            secret: string;
+            /**
+             * @description `otpauth://totp/<issuer>:<username>?secret=…&issuer=…`: the issuer is
+             *     `MFA_ISSUER` (default `Gatehouse`); SHA-1, 6 digits, 30 seconds.
+             */
+            otpauth_uri: string;
+        };
+        /**
+         * @description The 6-digit code the authenticator app shows now.
+         * @example 492039
+         */
+        TotpCode: string;
+        TotpConfirm: {
+            code: components["schemas"]["TotpCode"];
+        };
+        RecoveryCodes: {
+            /** @description Each logs in once without the authenticator app; only digests are kept. */
+            recovery_codes: string[];
+        };
+        CurrentPassword: {
+            current_password: string;
+        };
+        /** @description From the 403 `mfa-required` answer of `POST /v1/auth/token`. */
+        MfaToken: string;
+        /** @description The `mfa_token` with either a TOTP `code` or a `recovery_code`. */
+        MfaLoginRequest: {
+            mfa_token: components["schemas"]["MfaToken"];
+            code: components["schemas"]["TotpCode"];
+        } | {
+            mfa_token: components["schemas"]["MfaToken"];
+            /** @description One of the account's recovery codes; any case, dashes and spaces optional. */
+            recovery_code: string;
+        };
+        /**
+         * @description A second factor `POST /v1/auth/mfa` accepts. More may be added (as roles may), so a client must accept a method it does not know.
+         * @enum {string}
+         */
+        MfaMethod: "totp" | "recovery_code";
+        MfaRequiredProblem: components["schemas"]["Problem"] & {
+            /** @description Send it to `POST /v1/auth/mfa` within 5 minutes; good for one login. */
+            mfa_token: string;
+            /** @description What `POST /v1/auth/mfa` accepts for this account. */
+            mfa_methods: components["schemas"]["MfaMethod"][];
         };
         /** @description An RFC 9457 problem document. */
         Problem: {
@@ -587,6 +757,19 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The password was right and the account has an authenticator app: `type`
+         *     ends `/mfa-required`; send `mfa_token` with a code to `POST /v1/auth/mfa`.
+         */
+        MfaRequired: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["MfaRequiredProblem"];
+            };
+        };
         /** @description No such resource (or not one the caller may see). */
         NotFound: {
             headers: {
@@ -607,7 +790,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The caller may not do this. */
+        /**
+         * @description The caller may not do this. A user with a role in `MFA_REQUIRED_ROLES` who has no
+         *     authenticator app active gets this on every operation but `GET /v1/users/me`,
+         *     logout, their sessions and TOTP enrolment, with `type` ending `/mfa-enrolment-required`.
+         */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -817,6 +1004,48 @@ export interface operations {
         };
         responses: {
             /** @description Tokens for a new session. */
+            200: {
+                headers: {
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
+                    "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeMfaLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Tokens for a new session; its access tokens carry `amr` `["pwd", "otp"]`. */
             200: {
                 headers: {
                     /**
@@ -1050,7 +1279,7 @@ export interface operations {
                      *       "openapi": "3.1.0",
                      *       "info": {
                      *         "title": "Gatehouse",
-                     *         "version": "0.3.0"
+                     *         "version": "0.4.0"
                      *       },
                      *       "paths": {}
                      *     }
@@ -1094,7 +1323,7 @@ export interface operations {
                      * @example openapi: 3.1.0
                      *     info:
                      *       title: Gatehouse
-                     *       version: 0.3.0
+                     *       version: 0.4.0
                      */
                     "application/yaml": string;
                 };
@@ -1224,6 +1453,7 @@ export interface operations {
                      *             "user"
                      *           ],
                      *           "is_active": true,
+                     *           "mfa_enabled": false,
                      *           "created_at": "2026-11-02T09:15:00Z",
                      *           "updated_at": "2026-11-02T09:15:00Z"
                      *         },
@@ -1237,6 +1467,7 @@ export interface operations {
                      *             "admin"
                      *           ],
                      *           "is_active": true,
+                     *           "mfa_enabled": false,
                      *           "created_at": "2026-11-03T14:02:31Z",
                      *           "updated_at": "2026-11-20T08:44:10Z"
                      *         }
@@ -1534,6 +1765,185 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret, shown this once. */
+            201: {
+                headers: {
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
+                    "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                     *       "otpauth_uri": "otpauth://totp/Gatehouse:ada_lovelace?issuer=Gatehouse&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CurrentPassword"];
+            };
+        };
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    confirmTotpEnrolment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TotpConfirm"];
+            };
+        };
+        responses: {
+            /** @description TOTP is active; the recovery codes. */
+            200: {
+                headers: {
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
+                    "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    replaceRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CurrentPassword"];
+            };
+        };
+        responses: {
+            /** @description The new recovery codes. */
+            200: {
+                headers: {
+                    /**
+                     * @description Always `no-store`.
+                     * @example no-store
+                     */
+                    "Cache-Control": string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

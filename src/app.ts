@@ -12,6 +12,7 @@ import { limitPerAddress, limitPerOperation } from './api/middleware/rate-limit'
 import { requestId } from './api/middleware/request-id';
 import { traceRequests } from './api/middleware/tracing';
 import { cacheRouteRegexps } from './api/route-regexp-cache';
+import { mfaEnrolmentGate } from './api/mfa-enrolment';
 import { operationsRouter } from './api/router';
 import { AuthRoutes } from './api/routes/auth.routes';
 import { SystemRoutes } from './api/routes/system.routes';
@@ -72,6 +73,7 @@ export function createApp(container: DependencyContainer): Express {
         users: container.resolve(UsersRoutes),
       },
       uow,
+      mfaEnrolmentGate(config.mfa.requiredRoles),
     ),
   );
   app.use(notFound());

@@ -18,3 +18,5 @@ export { UNIT_OF_WORK } from './core/unit-of-work';
 export { CREDENTIAL_REPOSITORY, USER_REPOSITORY } from './repositories/user.repository';
 export { REFRESH_TOKEN_REPOSITORY, SESSION_REPOSITORY } from './repositories/session.repository';
 export { SIGNING_KEY_REPOSITORY } from './repositories/signing-key.repository';
+export { MFA_REPOSITORY } from './repositories/mfa.repository';
+export { CLOCK } from './core/clock';

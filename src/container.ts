@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import { container as root, type DependencyContainer } from 'tsyringe';
 import {
   AUDIT,
+  CLOCK,
   CONFIG,
   CREDENTIAL_REPOSITORY,
   DATABASE_CIRCUIT,
@@ -10,6 +11,7 @@ import {
   LIFECYCLE,
   LOGGER,
   LOGIN_THROTTLE,
+  MFA_REPOSITORY,
   PASSWORD_HASHER,
   PASSWORD_POLICY,
   REDIS_HEALTH,
@@ -25,6 +27,7 @@ import {
 import { isUnavailable } from './api/middleware/problem';
 import { isClusterWorker } from './cluster';
 import { LogAudit } from './core/audit';
+import { systemClock } from './core/clock';
 import { DatabaseBreaker } from './core/breaker';
 import type { Config } from './core/config';
 import { CursorCodec } from './core/cursor';
@@ -39,10 +42,12 @@ import { PreparedStatements, type Guard } from './db/prepared';
 import { MikroOrmUnitOfWork, routeThroughBreaker, type Database } from './db/session';
 import { traceQueries, traceStatements } from './db/traced';
 import { MikroOrmRefreshTokenRepository, MikroOrmSessionRepository } from './repositories/mikro-orm-session.repository';
+import { MikroOrmMfaRepository } from './repositories/mikro-orm-mfa.repository';
 import { MikroOrmSigningKeyRepository } from './repositories/mikro-orm-signing-key.repository';
 import { MikroOrmUserRepository } from './repositories/mikro-orm-user.repository';
 import { AuthService } from './services/auth.service';
 import { CountingLoginThrottle } from './services/login-throttle';
+import { MfaService } from './services/mfa.service';
 import { ZxcvbnPasswordPolicy } from './services/password-policy';
 import { NOT_CONFIGURED } from './services/readiness.service';
 import { SigningKeyService } from './services/signing-key.service';
@@ -74,6 +79,7 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(CONFIG, { useValue: deps.config });
   c.register(LOGGER, { useValue: deps.logger });
   c.register(SECRET_KEYS, { useValue: deps.secrets });
+  c.register(CLOCK, { useValue: systemClock });
   c.register(CURSOR_CODEC, { useValue: new CursorCodec(deps.secrets.cursorSigning) });
   // One registry per container: the audit trail feeds its login and reuse counters.
   const metrics = new Metrics(() => deps.database.poolStats());
@@ -108,8 +114,9 @@ export function createContainer(deps: Infrastructure): DependencyContainer {
   c.register(SESSION_REPOSITORY, { useValue: new MikroOrmSessionRepository(em, sql) });
   c.register(REFRESH_TOKEN_REPOSITORY, { useValue: new MikroOrmRefreshTokenRepository(em) });
   c.register(SIGNING_KEY_REPOSITORY, { useValue: new MikroOrmSigningKeyRepository(em) });
+  c.register(MFA_REPOSITORY, { useValue: new MikroOrmMfaRepository(em) });
   // Services keep state (key cache, dummy hash): one of each per container.
-  for (const service of [SigningKeyService, TokenService, AuthService, UserService]) {
+  for (const service of [SigningKeyService, TokenService, MfaService, AuthService, UserService]) {
     c.registerSingleton(service as never);
   }
   c.register(KEY_HEALTH, { useFactory: (r) => r.resolve(SigningKeyService) });

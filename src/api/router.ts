@@ -13,7 +13,11 @@ import { requestCtx, type RequestCtx } from './dependencies';
  * same status and headers, without the body; the validator is given HEAD by
  * `validatorSpec`), so HEAD runs the same guards, handler and unit of work.
  */
-export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow: UnitOfWork): Router {
+export function operationsRouter(
+  handlers: Handlers<RequestCtx, Principal>,
+  uow: UnitOfWork,
+  enrolmentGate: (operationId: string, caller: Principal) => void = () => undefined,
+): Router {
   const router = Router();
   bindOperations(handlers, (op, invoke) => {
     router[op.method](op.route, async (req, res) => {
@@ -21,6 +25,7 @@ export function operationsRouter(handlers: Handlers<RequestCtx, Principal>, uow:
       if (req.authUnavailable) throw req.authUnavailable;
       if (op.secured && !req.principal)
         throw new AppError('unauthenticated', 'A valid bearer access token is required.');
+      if (req.principal) enrolmentGate(op.operationId, req.principal);
       const result = await invoke(req, requestCtx(req));
       await uow.commit();
       send(res, op, result);

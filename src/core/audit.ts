@@ -6,6 +6,12 @@ export type AuditEventName =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.throttled'
+  | 'login.mfa_required'
+  | 'mfa.failed'
+  | 'mfa.throttled'
+  | 'mfa.enabled'
+  | 'mfa.disabled'
+  | 'mfa.recovery_codes_replaced'
   | 'reauth.failed'
   | 'reauth.throttled'
   | 'refresh.reuse_detected'
@@ -33,6 +39,7 @@ const WARNINGS: ReadonlySet<AuditEventName> = new Set([
   'refresh.reuse_detected',
   'login.throttled',
   'reauth.throttled',
+  'mfa.throttled',
 ]);
 
 export const AUDIT = Symbol('Audit');
@@ -53,6 +60,9 @@ const CHANGES: ReadonlySet<AuditEventName> = new Set([
   'user.login_changed',
   'user.access_changed',
   'user.deleted',
+  'mfa.enabled',
+  'mfa.disabled',
+  'mfa.recovery_codes_replaced',
 ]);
 
 /** Writes each event as one log line (the request id is added by the logger); then tells the listeners. */

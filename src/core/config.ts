@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { ROLES, type Role } from '../models/domain/user';
 import type { BreakerSettings } from './breaker';
 import { MAKE_MASTER_KEY, masterKeyProblem } from './master-key';
 import { StartupError } from './startup';
@@ -32,6 +33,17 @@ const quota = (fallback: string) =>
     })
     // counters in memory expire by setTimeout, which cannot wait past 24.8 days; a day is plenty
     .refine((q) => !q || q.durationS <= 86_400, { error: 'the window must be at most 24h' });
+
+/** A comma-separated list, its items trimmed, empty ones left out; unset: none. */
+const commaList = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
 /** An OTLP/HTTP endpoint; gRPC (usually port 4317) would need another exporter. */
 const otlpUrl = z.string().refine(
@@ -116,18 +128,9 @@ const schema = z.object({
     z.string().min(12, { error: 'must be 12-128 characters' }).max(128, { error: 'must be 12-128 characters' }),
   ),
   // HTTP edge
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean),
-    )
-    .refine((origins) => origins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
-      error: 'must be exact origins such as https://app.example.com, comma-separated (no *, no null, no path)',
-    }),
+  CORS_ORIGINS: commaList.refine((origins) => origins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)), {
+    error: 'must be exact origins such as https://app.example.com, comma-separated (no *, no null, no path)',
+  }),
   TRUST_PROXY: z
     .string()
     .default('false')
@@ -157,6 +160,16 @@ const schema = z.object({
   RATE_LIMIT_TOKEN_PER_IP: quota('20/1m'),
   RATE_LIMIT_SIGNUP_PER_IP: quota('20/1h'),
   LOGIN_FAILURES_PER_HOUR: int(1, 1_000).default(10),
+  // Multi-factor authentication
+  MFA_ISSUER: z
+    .string()
+    .regex(/^[^:\p{Cc}]{1,64}$/u, { error: 'must be 1-64 characters, without a colon or control characters' })
+    .default('Gatehouse'),
+  MFA_REQUIRED_ROLES: commaList
+    .refine((roles) => roles.every((r) => (ROLES as readonly string[]).includes(r)), {
+      error: `must be roles from ${ROLES.join(', ')}, comma-separated`,
+    })
+    .transform((roles) => [...new Set(roles)] as Role[]),
   // Tracing: OpenTelemetry's own variables, off unless an endpoint is set
   OTEL_EXPORTER_OTLP_ENDPOINT: optional(otlpUrl),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optional(otlpUrl),
@@ -266,6 +279,12 @@ export interface Config {
     signup: Quota | undefined;
     /** Failed password logins per account per hour, before that account answers 429 until the hour is up. */
     loginFailuresPerHour: number;
+  };
+  mfa: {
+    /** The issuer an authenticator app shows next to the account (the otpauth URI's). */
+    issuer: string;
+    /** Users with any of these roles must enrol an authenticator app before anything else. */
+    requiredRoles: Role[];
   };
   /** Unset (no OTLP endpoint, or OTEL_SDK_DISABLED): no span is made and OpenTelemetry is never loaded. */
   tracing: TracingSettings | undefined;
@@ -429,6 +448,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       signup: s.RATE_LIMIT_SIGNUP_PER_IP,
       loginFailuresPerHour: s.LOGIN_FAILURES_PER_HOUR,
     },
+    mfa: { issuer: s.MFA_ISSUER, requiredRoles: s.MFA_REQUIRED_ROLES },
     tracing: tracingSettings(s),
   };
 }

@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'validation_failed'
   | 'unauthenticated'
   | 'forbidden'
+  | 'mfa_required'
+  | 'mfa_enrolment_required'
   | 'not_found'
   | 'method_not_allowed'
   | 'not_acceptable'
@@ -28,6 +30,8 @@ export const STATUS: Record<ErrorCode, { status: number; title: string }> = {
   validation_failed: { status: 400, title: 'Validation failed' },
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   forbidden: { status: 403, title: 'Forbidden' },
+  mfa_required: { status: 403, title: 'Second factor required' },
+  mfa_enrolment_required: { status: 403, title: 'Authenticator enrolment required' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_acceptable: { status: 406, title: 'Not acceptable' },

@@ -123,7 +123,11 @@ export class Metrics {
     if (event.event === 'login.succeeded') this.logins.inc({ result: 'success' });
     else if (event.event === 'login.failed') this.logins.inc({ result: 'failure' });
     else if (event.event === 'refresh.reuse_detected') this.refreshReuse.inc();
-    else if (event.event === 'login.throttled' || event.event === 'reauth.throttled') {
+    else if (
+      event.event === 'login.throttled' ||
+      event.event === 'reauth.throttled' ||
+      event.event === 'mfa.throttled'
+    ) {
       this.rateLimited.inc({ limit: 'login_failures' });
     }
   };

@@ -78,6 +78,10 @@ export interface SecretKeys {
   refreshDerivation: Buffer;
   /** HMAC key that signs pagination cursors. */
   cursorSigning: Buffer;
+  /** AES-256-GCM key that encrypts TOTP secrets at rest. */
+  totpEncryption: Buffer;
+  /** HMAC key of recovery-code digests: a copy of the database alone cannot test guesses. */
+  recoveryCodeDigest: Buffer;
 }
 
 export function deriveSecretKeys(masterKey: Buffer): SecretKeys {
@@ -86,6 +90,8 @@ export function deriveSecretKeys(masterKey: Buffer): SecretKeys {
     keyEncryption: derive('gatehouse signing-key encryption v1'),
     refreshDerivation: derive('gatehouse refresh-token derivation v1'),
     cursorSigning: derive('gatehouse cursor signing v1'),
+    totpEncryption: derive('gatehouse totp-secret encryption v1'),
+    recoveryCodeDigest: derive('gatehouse recovery-code digest v1'),
   };
 }
 

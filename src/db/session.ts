@@ -15,6 +15,8 @@ import { RefreshTokenSchema } from './entities/refresh-token.entity';
 import { SessionSchema } from './entities/session.entity';
 import { SigningKeySchema } from './entities/signing-key.entity';
 import { USER_UNIQUE_FIELDS, UserSchema } from './entities/user.entity';
+import { MfaChallengeSchema } from './entities/mfa-challenge.entity';
+import { TotpCredentialSchema } from './entities/totp-credential.entity';
 import { ListedMigrationGenerator } from './migration-generator';
 import { migrations } from './migrations';
 import { OrmLogger } from './orm-logger';
@@ -35,7 +37,14 @@ interface PgClient {
 export function ormOptions(url: string, db: Config['database'], logger?: Logger): Options<PostgreSqlDriver> {
   return defineConfig({
     clientUrl: url,
-    entities: [UserSchema, SessionSchema, RefreshTokenSchema, SigningKeySchema],
+    entities: [
+      UserSchema,
+      SessionSchema,
+      RefreshTokenSchema,
+      SigningKeySchema,
+      TotpCredentialSchema,
+      MfaChallengeSchema,
+    ],
     extensions: [Migrator],
     migrations: {
       migrationsList: migrations,

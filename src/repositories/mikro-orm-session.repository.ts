@@ -113,6 +113,7 @@ function toSession(e: SessionEntity): Session {
     userAgent: e.userAgent,
     ip: e.ip,
     revokedAt: e.revokedAt,
+    amr: [...e.amr] as Session['amr'],
   };
 }
 

@@ -129,6 +129,7 @@ function toUser(e: UserEntity): User {
     fullName: e.fullName,
     roles: [...e.roles],
     isActive: e.isActive,
+    mfaEnabled: e.mfaEnabled,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
   };

@@ -3,7 +3,10 @@ import type { Role, User } from '../models/domain/user';
 export const USER_REPOSITORY = Symbol('UserRepository');
 export const CREDENTIAL_REPOSITORY = Symbol('CredentialRepository');
 
-export type UserChanges = Partial<Pick<User, 'username' | 'email' | 'fullName' | 'roles' | 'isActive'>>;
+export type UserChanges = Partial<Pick<User, 'username' | 'email' | 'fullName' | 'roles' | 'isActive'>> & {
+  /** Only ever false here: an admin clears a user's MFA; enrolling is the user's own (MfaService). */
+  mfaEnabled?: false;
+};
 
 export interface UserListQuery {
   limit: number;

@@ -4,32 +4,42 @@ import {
   AUDIT,
   CONFIG,
   CREDENTIAL_REPOSITORY,
+  MFA_REPOSITORY,
   PASSWORD_HASHER,
   REFRESH_TOKEN_REPOSITORY,
   SECRET_KEYS,
   SESSION_REPOSITORY,
   UNIT_OF_WORK,
+  USER_REPOSITORY,
 } from '../container.tokens';
 import type { Audit } from '../core/audit';
+import { CLOCK, type Clock } from '../core/clock';
 import { tooManyRequests } from '../core/rate-limit';
 import type { Config } from '../core/config';
 import { AppError, NotFoundError } from '../core/errors';
 import { newRefreshToken, successorToken, tokenDigest, type PasswordHasher, type SecretKeys } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
-import type { ClientInfo, Principal, Session, TokenPair, TokenSubject } from '../models/domain/session';
-import { loginKey } from '../models/domain/user';
+import type { SecondFactor } from '../models/domain/mfa';
+import type { AccessGrant, AuthMethod, ClientInfo, Principal, Session, TokenPair } from '../models/domain/session';
+import { loginKey, type User } from '../models/domain/user';
+import type { MfaRepository } from '../repositories/mfa.repository';
 import type { RefreshTokenRepository, SessionRepository } from '../repositories/session.repository';
-import type { CredentialRepository } from '../repositories/user.repository';
+import type { CredentialRepository, UserRepository } from '../repositories/user.repository';
 import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
+import { MfaService } from './mfa.service';
 import { TokenService } from './token.service';
 
 const BAD_CREDENTIALS = 'The username or password is incorrect.';
 const BAD_REFRESH = 'The refresh token is invalid or expired.';
+const BAD_MFA = 'The mfa_token is invalid or expired, or the code is incorrect.';
+/** How long the second step of a login may wait for its code. */
+export const MFA_TOKEN_TTL_S = 300;
+export const MFA_METHODS = ['totp', 'recovery_code'] as const;
 
 type RefreshOutcome =
   | { kind: 'invalid' }
   | { kind: 'reused'; sessionId: string; userId: string }
-  | { kind: 'rotated'; refreshToken: string; principal: TokenSubject };
+  | { kind: 'rotated'; refreshToken: string; principal: AccessGrant };
 
 @injectable()
 export class AuthService {
@@ -47,6 +57,10 @@ export class AuthService {
     @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
     @inject(AUDIT) private readonly audit: Audit,
     @inject(LOGIN_THROTTLE) private readonly throttle: LoginThrottle,
+    @inject(MFA_REPOSITORY) private readonly mfa: MfaRepository,
+    @inject(USER_REPOSITORY) private readonly users: Pick<UserRepository, 'findById'>,
+    @inject(MfaService) private readonly factors: Pick<MfaService, 'verify'>,
+    @inject(CLOCK) private readonly clock: Clock,
   ) {
     this.dummyHash = hasher.hash(randomBytes(32).toString('base64url'));
   }
@@ -73,11 +87,70 @@ export class AuthService {
       throw new AppError('unauthenticated', BAD_CREDENTIALS);
     }
     const { user } = found;
+    if (user.mfaEnabled) {
+      // The failure count is not reset by the password alone: the code step would otherwise get a
+      // fresh cap of guesses after every right password.
+      const mfaToken = await this.uow.transaction(async () => {
+        if (rehash) await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
+        return this.challenge(user, client);
+      });
+      throw new AppError(
+        'mfa_required',
+        'The password is right; complete the login with a code at POST /v1/auth/mfa.',
+        {
+          extensions: { mfa_token: mfaToken, mfa_methods: [...MFA_METHODS] },
+        },
+      );
+    }
     await this.throttle.succeeded(account, client.ip);
     if (rehash) {
       await this.credentials.setPasswordHash(user.id, await this.hasher.hash(password));
     }
-    const now = new Date();
+    const opened = this.openSession(user, ['pwd'], client);
+    return this.pair(opened.grant, opened.refreshToken);
+  }
+
+  /** The password was right and the user has an authenticator app: the second step's token. */
+  private async challenge(user: User, client: ClientInfo): Promise<string> {
+    const now = this.clock.now();
+    const token = newRefreshToken();
+    await this.mfa.removeExpiredChallenges(user.id, now);
+    const expiresAt = new Date(now.getTime() + MFA_TOKEN_TTL_S * 1000);
+    this.mfa.addChallenge(
+      { id: randomUUID(), userId: user.id, createdAt: now, expiresAt, usedAt: null },
+      tokenDigest(token),
+    );
+    this.audit.record({ event: 'login.mfa_required', actor: null, subject: user.id, ip: client.ip });
+    return token;
+  }
+
+  /**
+   * The second step of a login: an unspent, unexpired `mfa_token` and a right code open the
+   * session. Every failure is the same 401; wrong codes count toward the account's cap.
+   */
+  async completeMfa(mfaToken: string, factor: SecondFactor, client: ClientInfo): Promise<TokenPair> {
+    const opened = await this.uow.transaction(async () => {
+      const now = this.clock.now();
+      const challenge = await this.mfa.findChallengeForUpdate(tokenDigest(mfaToken));
+      if (!challenge || challenge.usedAt !== null || challenge.expiresAt <= now) return null;
+      const owner = await this.users.findById(challenge.userId);
+      if (!owner?.isActive || !(await this.factors.verify(challenge.userId, factor, client))) return null;
+      await this.mfa.markChallengeUsed(challenge.id, now);
+      return this.openSession(owner, ['pwd', 'otp'], client, 'recoveryCode' in factor ? 'recovery_code' : 'totp');
+    });
+    if (!opened) throw new AppError('unauthenticated', BAD_MFA);
+    // Signed after the transaction: loading the signing keys takes a connection of its own.
+    return this.pair(opened.grant, opened.refreshToken);
+  }
+
+  /** A new session and its first refresh token, staged for the unit of work to write. */
+  private openSession(
+    user: User,
+    amr: AuthMethod[],
+    client: ClientInfo,
+    mfa?: string,
+  ): { grant: AccessGrant; refreshToken: string } {
+    const now = this.clock.now();
     const session: Session = {
       id: randomUUID(),
       userId: user.id,
@@ -87,6 +160,7 @@ export class AuthService {
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip?.slice(0, 64) ?? null,
       revokedAt: null,
+      amr,
     };
     this.sessions.add(session);
     const refreshToken = newRefreshToken();
@@ -99,9 +173,9 @@ export class AuthService {
       actor: user.id,
       subject: user.id,
       ip: client.ip,
-      details: { session_id: session.id },
+      details: { session_id: session.id, ...(mfa ? { mfa } : {}) },
     });
-    return this.pair({ userId: user.id, sessionId: session.id, roles: user.roles }, refreshToken);
+    return { grant: { userId: user.id, sessionId: session.id, roles: user.roles, amr, authTime: now }, refreshToken };
   }
 
   /**
@@ -132,7 +206,13 @@ export class AuthService {
     if (!session || !owner) return { kind: 'invalid' };
 
     const successor = successorToken(this.secrets.refreshDerivation, token);
-    const principal = { userId: owner.id, sessionId: session.id, roles: owner.roles };
+    const principal = {
+      userId: owner.id,
+      sessionId: session.id,
+      roles: owner.roles,
+      amr: session.amr,
+      authTime: session.createdAt,
+    };
     if (record.usedAt === null) {
       await this.refreshTokens.markUsed(record.id, now);
       this.refreshTokens.add(
@@ -189,7 +269,7 @@ export class AuthService {
     return session.revokedAt === null && session.expiresAt > now && idleEnd > now.getTime();
   }
 
-  private async pair(principal: TokenSubject, refreshToken: string): Promise<TokenPair> {
+  private async pair(principal: AccessGrant, refreshToken: string): Promise<TokenPair> {
     const { token, expiresIn } = await this.tokens.issueAccessToken(principal);
     return { accessToken: token, expiresIn, refreshToken };
   }

@@ -9,7 +9,7 @@ import type { CredentialRepository } from '../repositories/user.repository';
 import { LOGIN_THROTTLE, type LoginThrottle } from './login-throttle';
 
 /** The operations that ask a signed-in user for the password again, as audit events name them. */
-export type ReauthOperation = 'change_password' | 'change_login';
+export type ReauthOperation = 'change_password' | 'change_login' | 'remove_mfa' | 'replace_recovery_codes';
 
 /**
  * A signed-in caller proves again that it knows the account's password. Each

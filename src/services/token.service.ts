@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { inject, injectable } from 'tsyringe';
 import { CONFIG } from '../container.tokens';
 import type { Config } from '../core/config';
-import type { TokenSubject } from '../models/domain/session';
+import type { AccessGrant, AuthMethod } from '../models/domain/session';
 import { ALGORITHM, SigningKeyService } from './signing-key.service';
 
 /** The claims of an access token besides the registered ones. */
@@ -11,6 +11,10 @@ export interface AccessClaims {
   sub: string;
   sid: string;
   roles: string[];
+  /** How the session's login authenticated (RFC 8176). */
+  amr: AuthMethod[];
+  /** When that login happened, in seconds since the epoch (OpenID Connect's `auth_time`). */
+  auth_time: number;
 }
 
 export const CLOCK_TOLERANCE_S = 5;
@@ -22,10 +26,16 @@ export class TokenService {
     @inject(CONFIG) private readonly config: Pick<Config, 'auth'>,
   ) {}
 
-  async issueAccessToken(principal: TokenSubject): Promise<{ token: string; expiresIn: number }> {
+  async issueAccessToken(principal: AccessGrant): Promise<{ token: string; expiresIn: number }> {
     const { kid, privateKey } = await this.keys.signingKey();
     const expiresIn = this.config.auth.accessTokenTtlS;
-    const token = jwt.sign({ sid: principal.sessionId, roles: principal.roles }, privateKey, {
+    const claims: Omit<AccessClaims, 'sub'> = {
+      sid: principal.sessionId,
+      roles: principal.roles,
+      amr: principal.amr,
+      auth_time: Math.floor(principal.authTime.getTime() / 1000),
+    };
+    const token = jwt.sign(claims, privateKey, {
       algorithm: ALGORITHM,
       keyid: kid,
       issuer: this.config.auth.issuer,

@@ -11,6 +11,7 @@ import {
   SESSION_REPOSITORY,
   UNIT_OF_WORK,
   USER_REPOSITORY,
+  MFA_REPOSITORY,
 } from '../container.tokens';
 import type { Audit } from '../core/audit';
 import type { Config } from '../core/config';
@@ -22,6 +23,7 @@ import type { PasswordHasher } from '../core/security';
 import type { UnitOfWork } from '../core/unit-of-work';
 import type { ClientInfo, Principal } from '../models/domain/session';
 import type { NewUser, Role, User } from '../models/domain/user';
+import type { MfaRepository } from '../repositories/mfa.repository';
 import type { SessionRepository } from '../repositories/session.repository';
 import type { CredentialRepository, UserChanges, UserRepository } from '../repositories/user.repository';
 import type { PasswordPolicy } from './password-policy';
@@ -55,6 +57,7 @@ export class UserService {
     @inject(CURSOR_CODEC) private readonly cursors: CursorCodec,
     @inject(Reauthentication) private readonly reauth: Pick<Reauthentication, 'confirm'>,
     @inject(RateLimits) private readonly limits: Pick<RateLimits, 'charge'>,
+    @inject(MFA_REPOSITORY) private readonly mfa: Pick<MfaRepository, 'removeTotp'>,
   ) {}
 
   /** Sign-up. Uniqueness of username and email is enforced when the unit of work commits. */
@@ -154,7 +157,10 @@ export class UserService {
     return { items, nextCursor: rows.length > query.limit && last ? this.cursors.encode(last) : null };
   }
 
-  /** Deactivating ends the user's sessions; the last active admin keeps the role and stays active. */
+  /**
+   * Deactivating ends the user's sessions; the last active admin keeps the role and stays active.
+   * `mfaEnabled: false` removes the user's authenticator app and recovery codes (a user who lost both).
+   */
   async update(actor: Principal, id: string, changes: UserChanges, client: ClientInfo): Promise<User> {
     const updated = await this.uow.transaction(async () => {
       const user = await this.get(id);
@@ -163,6 +169,7 @@ export class UserService {
         user.roles.includes('admin') &&
         (changes.isActive === false || (changes.roles !== undefined && !changes.roles.includes('admin')));
       if (losesAdmin) await this.keepAnAdmin(id);
+      if (changes.mfaEnabled === false) await this.mfa.removeTotp(id);
       const updated = await this.users.update(id, changes);
       if (!updated) throw new NotFoundError('No such user.');
       if (changes.isActive === false && user.isActive) {
@@ -171,10 +178,15 @@ export class UserService {
       return updated;
     });
     const fields = Object.keys(changes);
-    if (changes.roles !== undefined || changes.isActive !== undefined) {
+    if (changes.roles !== undefined || changes.isActive !== undefined || changes.mfaEnabled !== undefined) {
       // Named as the API names them, like every other audit field.
       const changed = fields.map((f) => f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
-      const details = { fields: changed, roles: updated.roles, is_active: updated.isActive };
+      const details = {
+        fields: changed,
+        roles: updated.roles,
+        is_active: updated.isActive,
+        mfa_enabled: updated.mfaEnabled,
+      };
       this.audit.record({ event: 'user.access_changed', actor: actor.userId, subject: id, ip: client.ip, details });
     } else {
       this.logger.info('user changed by admin', { actor_id: actor.userId, user_id: id, fields });
@@ -209,6 +221,7 @@ export class UserService {
       fullName: input.fullName,
       roles,
       isActive: true,
+      mfaEnabled: false,
       createdAt: now,
       updatedAt: now,
     };

@@ -17,6 +17,7 @@ import {
   type TokenResponse,
   type User,
 } from '../../generated/sdk/typescript/src';
+import { totpCode } from '../../src/services/totp';
 import { startTestApp, type TestApp } from '../support/app';
 import { newAdmin } from '../support/auth';
 import { userCreate } from '../factories/user.factory';
@@ -184,6 +185,67 @@ describe('users: self service', () => {
   });
 });
 
+/**
+ * The code the authenticator app shows `steps` steps from now. Codes are taken at least two
+ * seconds before a step ends, so the server checks them in the step they were made for.
+ */
+async function appCode(secret: string, steps = 0): Promise<string> {
+  const left = 30_000 - (Date.now() % 30_000);
+  if (left < 2_000) await new Promise((ok) => setTimeout(ok, left + 50));
+  return totpCode(secret, new Date(Date.now() + steps * 30_000));
+}
+
+describe('users: multi-factor authentication', () => {
+  it('enrols an authenticator app, logs in through the MFA step, recovers with a recovery code, removes it', async () => {
+    const { tokens, username, password } = await signUp();
+    const me = users(tokens.access_token);
+    const { secret, otpauth_uri } = await me.startTotpEnrolment();
+    expect(otpauth_uri).toBe(
+      `otpauth://totp/Gatehouse:${username}?issuer=Gatehouse&secret=${secret}&algorithm=SHA1&digits=6&period=30`,
+    );
+    const current = await appCode(secret);
+    await problem(me.confirmTotpEnrolment({ totpConfirm: { code: current === '000000' ? '000001' : '000000' } }), 403);
+    // The previous step's code (the window allows it), so that the login below has a later one.
+    const { recovery_codes } = await me.confirmTotpEnrolment({ totpConfirm: { code: await appCode(secret, -1) } });
+    expect(recovery_codes).toHaveLength(10);
+    expect((await me.getMe()).mfa_enabled).toBe(true);
+    await problem(me.startTotpEnrolment(), 409);
+
+    const challenge = await problem(auth().createToken({ tokenRequest: { username, password } }), 403);
+    expect(challenge).toMatchObject({
+      type: expect.stringMatching(/\/mfa-required$/),
+      mfa_methods: ['totp', 'recovery_code'],
+    });
+    const mfa_token = challenge.mfa_token as string;
+    const code = await appCode(secret);
+    const pair = await auth().completeMfaLogin({ mfaLoginRequest: { mfa_token, code } });
+    expect(pair.token_type).toBe('Bearer');
+    expect(JSON.parse(Buffer.from(pair.access_token.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      amr: ['pwd', 'otp'],
+      auth_time: expect.any(Number),
+    });
+    await problem(auth().completeMfaLogin({ mfaLoginRequest: { mfa_token, code } }), 401);
+    await problem(auth().completeMfaLogin({ mfaLoginRequest: { mfa_token: 'not base64url!', code } }), 400);
+
+    const second = await problem(auth().createToken({ tokenRequest: { username, password } }), 403);
+    const recovered = await auth().completeMfaLogin({
+      mfaLoginRequest: { mfa_token: second.mfa_token as string, recovery_code: recovery_codes[0]! },
+    });
+    const again = users(recovered.access_token);
+
+    await problem(again.replaceRecoveryCodes({ currentPassword: { current_password: 'wrong' } }), 403);
+    const replaced = await again.replaceRecoveryCodes({ currentPassword: { current_password: password } });
+    expect(replaced.recovery_codes).not.toContain(recovery_codes[1]);
+    await problem(again.removeTotp({ currentPassword: { current_password: 'wrong' } }), 403);
+    await again.removeTotp({ currentPassword: { current_password: password } });
+    await problem(me.getMe(), 401); // removal ended the other sessions
+    await problem(again.removeTotp({ currentPassword: { current_password: password } }), 409);
+    await problem(again.replaceRecoveryCodes({ currentPassword: { current_password: password } }), 409);
+    await problem(again.confirmTotpEnrolment({ totpConfirm: { code: '123456' } }), 409);
+    expect((await auth().createToken({ tokenRequest: { username, password } })).token_type).toBe('Bearer');
+  });
+});
+
 describe('users: administration', () => {
   let adminToken: string;
   beforeAll(async () => {
@@ -210,6 +272,8 @@ describe('users: administration', () => {
     expect(await admin.getUser({ userId: user.id })).toEqual(user);
     const changed = await admin.updateUser({ userId: user.id, userAdminUpdate: { is_active: false } });
     expect(changed.is_active).toBe(false);
+    const cleared = await admin.updateUser({ userId: user.id, userAdminUpdate: { mfa_enabled: false } });
+    expect(cleared.mfa_enabled).toBe(false);
     await admin.deleteUser({ userId: user.id });
     await problem(admin.getUser({ userId: user.id }), 404);
     await problem(admin.updateUser({ userId: user.id, userAdminUpdate: { full_name: 'x' } }), 404);

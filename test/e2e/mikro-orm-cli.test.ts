@@ -68,7 +68,7 @@ async function runsEveryCommand(env: Record<string, string>, scratch: string): P
   expect(debug.output).toContain(` - ${join(root, 'mikro-orm.config.ts')} (found)`);
   expect(debug.output).toContain(' - configuration found');
   expect(debug.output).toContain(' - database connection successful');
-  expect(debug.output).toContain(' - will use `entities` array (contains 4 references and 0 paths)');
+  expect(debug.output).toContain(' - will use `entities` array (contains 6 references and 0 paths)');
 }
 
 describe('npx mikro-orm on the embedded database', () => {

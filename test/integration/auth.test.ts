@@ -132,11 +132,15 @@ describe('access tokens', () => {
       sub: user.id,
       sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
       roles: ['user'],
+      amr: ['pwd'],
+      auth_time: expect.any(Number),
       iat: expect.any(Number),
       exp: expect.any(Number),
       jti: expect.any(String),
     });
     expect(payload.exp! - payload.iat!).toBe(600);
+    // The login opened the session just before this token was signed.
+    expect(payload.iat! - (payload.auth_time as number)).toBeLessThanOrEqual(1);
   });
 
   describe('refused with 401', () => {

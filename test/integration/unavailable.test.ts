@@ -42,6 +42,20 @@ const calls: Record<string, () => request.Test> = {
   getUser: () => request(offline.app).get(`/v1/users/${id}`).set('authorization', bearer),
   updateUser: () => request(offline.app).patch(`/v1/users/${id}`).set('authorization', bearer).send({}),
   deleteUser: () => request(offline.app).delete(`/v1/users/${id}`).set('authorization', bearer),
+  completeMfaLogin: () =>
+    request(offline.app)
+      .post('/v1/auth/mfa')
+      .send({ mfa_token: 'A'.repeat(43), code: '123456' }),
+  startTotpEnrolment: () => request(offline.app).post('/v1/users/me/mfa/totp').set('authorization', bearer),
+  confirmTotpEnrolment: () =>
+    request(offline.app).post('/v1/users/me/mfa/totp/confirm').set('authorization', bearer).send({ code: '123456' }),
+  removeTotp: () =>
+    request(offline.app).delete('/v1/users/me/mfa/totp').set('authorization', bearer).send({ current_password: 'x' }),
+  replaceRecoveryCodes: () =>
+    request(offline.app)
+      .post('/v1/users/me/mfa/recovery-codes')
+      .set('authorization', bearer)
+      .send({ current_password: 'x' }),
 };
 
 const documenting503 = Object.values(

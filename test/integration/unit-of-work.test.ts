@@ -28,6 +28,7 @@ function aUser(overrides: Partial<User> = {}): User {
     fullName: null,
     roles: ['user'],
     isActive: true,
+    mfaEnabled: false,
     createdAt: now,
     updatedAt: now,
     ...overrides,

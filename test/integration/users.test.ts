@@ -27,6 +27,7 @@ describe('POST /v1/users', () => {
       full_name: 'Ada Lovelace',
       roles: ['user'],
       is_active: true,
+      mfa_enabled: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

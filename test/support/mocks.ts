@@ -1,4 +1,5 @@
 /** Strict mocks of the repository ports: every method a bare jest.fn that a test must give behaviour. */
+import type { MfaRepository } from '../../src/repositories/mfa.repository';
 import type { RefreshTokenRepository, SessionRepository } from '../../src/repositories/session.repository';
 import type { CredentialRepository } from '../../src/repositories/user.repository';
 
@@ -15,6 +16,18 @@ export function mockSessions(): jest.Mocked<SessionRepository> {
     touch: jest.fn(),
     revoke: jest.fn(),
     revokeAllOfUser: jest.fn(),
+  };
+}
+
+export function mockMfa(): jest.Mocked<MfaRepository> {
+  return {
+    findTotpForUpdate: jest.fn(),
+    saveTotp: jest.fn(),
+    removeTotp: jest.fn(),
+    addChallenge: jest.fn(),
+    findChallengeForUpdate: jest.fn(),
+    markChallengeUsed: jest.fn(),
+    removeExpiredChallenges: jest.fn(),
   };
 }
 

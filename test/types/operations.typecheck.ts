@@ -13,6 +13,7 @@ const user: Schemas['User'] = {
   full_name: null,
   roles: ['user'],
   is_active: true,
+  mfa_enabled: false,
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
 };

@@ -8,7 +8,9 @@ import type { RefreshTokenRecord } from '../../src/repositories/session.reposito
 import { AuthService } from '../../src/services/auth.service';
 import { CountingLoginThrottle } from '../../src/services/login-throttle';
 import type { TokenService } from '../../src/services/token.service';
-import { mockCredentials, mockRefreshTokens, mockSessions } from '../support/mocks';
+import { systemClock } from '../../src/core/clock';
+import type { MfaService } from '../../src/services/mfa.service';
+import { mockCredentials, mockMfa, mockRefreshTokens, mockSessions } from '../support/mocks';
 
 const auth = {
   masterKey: undefined,
@@ -28,6 +30,7 @@ const user: User = {
   fullName: null,
   roles: ['user'],
   isActive: true,
+  mfaEnabled: false,
   createdAt: new Date(),
   updatedAt: new Date(),
 };
@@ -50,6 +53,7 @@ function setup(config = auth) {
   };
   const tokens = { issueAccessToken: jest.fn(async () => ({ token: 'access', expiresIn: 600 })) };
   const uow = { transaction: jest.fn((work: () => Promise<unknown>) => work()) } as unknown as UnitOfWork;
+  const mfa = mockMfa();
   const service = new AuthService(
     credentials,
     sessions,
@@ -61,8 +65,12 @@ function setup(config = auth) {
     { auth: config },
     { record: () => undefined },
     new CountingLoginThrottle(LOGIN_LIMIT, { redis: undefined, keyPrefix: 'test:' }),
+    mfa,
+    { findById: jest.fn() },
+    { verify: jest.fn() } as unknown as MfaService,
+    systemClock,
   );
-  return { service, credentials, sessions, refreshTokens, hasher, tokens };
+  return { service, credentials, sessions, refreshTokens, hasher, tokens, mfa };
 }
 
 const client = { userAgent: 'jest', ip: '127.0.0.1' };
@@ -102,7 +110,14 @@ describe('AuthService.login', () => {
     const [record, digest] = m.refreshTokens.add.mock.calls[0]!;
     expect(record).toMatchObject({ sessionId: session.id, parentId: null, usedAt: null });
     expect(digest).toBe(tokenDigest(pair.refreshToken));
-    expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({ userId: 'u-1', sessionId: session.id, roles: ['user'] });
+    expect(session.amr).toEqual(['pwd']);
+    expect(m.tokens.issueAccessToken).toHaveBeenCalledWith({
+      userId: 'u-1',
+      sessionId: session.id,
+      roles: ['user'],
+      amr: ['pwd'],
+      authTime: session.createdAt,
+    });
   });
 });
 
@@ -114,6 +129,36 @@ describe('AuthService.login re-hashing', () => {
     await m.service.login('ada', 'pw', client);
     expect(m.hasher.check).toHaveBeenCalledWith('current', 'pw');
     expect(m.credentials.setPasswordHash).not.toHaveBeenCalled();
+  });
+});
+
+describe('AuthService.login with an authenticator app', () => {
+  it('stages a challenge and answers mfa_required with its token; no session yet', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user: { ...user, mfaEnabled: true }, passwordHash: 'h' });
+    m.hasher.verify.mockResolvedValue(true);
+    m.mfa.removeExpiredChallenges.mockResolvedValue(0);
+    const error = (await m.service.login('ada', 'pw', client).catch((e: Error) => e)) as AppError;
+    expect(error).toMatchObject({ code: 'mfa_required' });
+    const { mfa_token: token, mfa_methods: methods } = error.options.extensions as Record<string, unknown>;
+    expect(methods).toEqual(['totp', 'recovery_code']);
+    const [challenge, digest] = m.mfa.addChallenge.mock.calls[0]!;
+    expect(digest).toBe(tokenDigest(token as string));
+    expect(challenge).toMatchObject({ userId: 'u-1', usedAt: null });
+    expect(challenge.expiresAt.getTime() - challenge.createdAt.getTime()).toBe(300_000);
+    expect(m.sessions.add).not.toHaveBeenCalled();
+    expect(m.tokens.issueAccessToken).not.toHaveBeenCalled();
+  });
+
+  it('does not start the failure count over on the password alone, so the code step gets no fresh cap', async () => {
+    const m = setup();
+    m.credentials.findByLogin.mockResolvedValue({ user: { ...user, mfaEnabled: true }, passwordHash: 'h' });
+    m.hasher.verify.mockResolvedValue(true);
+    m.mfa.removeExpiredChallenges.mockResolvedValue(0);
+    const codes = [];
+    for (let i = 0; i <= LOGIN_LIMIT; i++)
+      codes.push(await m.service.login('ada', 'pw', client).catch((e: AppError) => e.code));
+    expect(codes).toEqual([...Array(LOGIN_LIMIT).fill('mfa_required'), 'rate_limited']);
   });
 });
 
@@ -189,6 +234,7 @@ describe('AuthService.refresh', () => {
     userAgent: null,
     ip: null,
     revokedAt: null,
+    amr: ['pwd'],
     ...overrides,
   });
   const record = (overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({

@@ -72,6 +72,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_TOKEN_PER_IP: '5/1m',
       RATE_LIMIT_SIGNUP_PER_IP: 'off',
       LOGIN_FAILURES_PER_HOUR: '7',
+      MFA_ISSUER: 'Example Corp',
+      MFA_REQUIRED_ROLES: 'admin, admin',
     });
     expect(config).toEqual({
       env: 'production',
@@ -122,6 +124,7 @@ describe('loadConfig', () => {
         shutdownTimeoutMs: 9000,
       },
       metrics: { token: 'a-metrics-scrape-token' },
+      mfa: { issuer: 'Example Corp', requiredRoles: ['admin'] },
       redis: { url: 'redis://cache:6379/2', keyPrefix: 'gh:' },
       rateLimits: {
         perIp: { points: 100, durationS: 30 },
@@ -142,6 +145,16 @@ describe('loadConfig', () => {
       points: 10,
       durationS: 86_400,
     });
+  });
+
+  it.each(['root', 'admin,owner'])('refuses MFA_REQUIRED_ROLES=%j: only roles there are', (roles) => {
+    expect(() => loadConfig({ MFA_REQUIRED_ROLES: roles })).toThrow(
+      /MFA_REQUIRED_ROLES: must be roles from user, admin/,
+    );
+  });
+
+  it.each(['Acme:Login', 'tab\there', 'x'.repeat(65)])('refuses MFA_ISSUER=%j (a colon ends the label)', (issuer) => {
+    expect(() => loadConfig({ MFA_ISSUER: issuer })).toThrow(/MFA_ISSUER: must be 1-64 characters/);
   });
 
   it('refuses a REDIS_URL that is not redis:// without showing it', () => {

@@ -62,6 +62,7 @@ function service(mocks: ReturnType<typeof strictMocks>, registrationOpen = true)
     cursors,
     reauth,
     new RateLimits({ loginFailuresPerHour: 10, perIp: undefined, token: undefined, signup: undefined }, store),
+    { removeTotp: jest.fn() },
   );
 }
 
@@ -74,6 +75,7 @@ const admin = (id: string): User => ({
   fullName: null,
   roles: ['admin'],
   isActive: true,
+  mfaEnabled: false,
   createdAt: new Date(),
   updatedAt: new Date(),
 });
@@ -96,6 +98,7 @@ describe('UserService.register', () => {
       fullName: 'Ada',
       roles: ['user'],
       isActive: true,
+      mfaEnabled: false,
       createdAt: expect.any(Date),
       updatedAt: user.createdAt,
     });

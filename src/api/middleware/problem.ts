@@ -4,6 +4,11 @@ import { AppError, STATUS, type ErrorCode, type FieldError } from '../../core/er
 import type { Logger } from '../../core/logging';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:gatehouse:problem:';
+/** Codes whose problem type has another name than the code: clients match these by the suffix the spec gives. */
+const PROBLEM_TYPE_NAMES: Partial<Record<ErrorCode, string>> = {
+  mfa_required: 'auth/mfa-required',
+  mfa_enrolment_required: 'auth/mfa-enrolment-required',
+};
 
 const BY_STATUS: Record<number, ErrorCode> = {
   400: 'bad_request',
@@ -157,7 +162,7 @@ export function problemDocument(error: AppError, instance: string, requestId: st
   const { status, title } = STATUS[error.code];
   return {
     ...error.options.extensions,
-    type: PROBLEM_TYPE_PREFIX + error.code,
+    type: PROBLEM_TYPE_PREFIX + (PROBLEM_TYPE_NAMES[error.code] ?? error.code),
     title,
     status,
     detail: error.message,

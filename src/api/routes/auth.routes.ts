@@ -1,6 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import type { AuthHandlers, Inputs } from '../../../generated/operations';
 import type { Principal } from '../../models/domain/session';
+import { toSecondFactor } from '../../models/requests/mfa.requests';
 import { toTokenResponse } from '../../models/responses/auth.responses';
 import { AuthService } from '../../services/auth.service';
 import { SigningKeyService } from '../../services/signing-key.service';
@@ -33,5 +34,10 @@ export class AuthRoutes implements AuthHandlers<RequestCtx, Principal> {
   async logout({ principal }: Inputs<Principal>['logout'], ctx: RequestCtx) {
     await this.auth.logout(principal, ctx);
     return { status: 204 } as const;
+  }
+
+  async completeMfaLogin({ body }: Inputs['completeMfaLogin'], ctx: RequestCtx) {
+    const pair = await this.auth.completeMfa(body.mfa_token, toSecondFactor(body), ctx);
+    return { status: 200, body: toTokenResponse(pair), headers: NO_STORE } as const;
   }
 }

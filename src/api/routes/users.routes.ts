@@ -3,18 +3,23 @@ import type { Inputs, UsersHandlers } from '../../../generated/operations';
 import type { Principal } from '../../models/domain/session';
 import { toNewUser, toUserChanges } from '../../models/requests/user.requests';
 import { toSessionResponse } from '../../models/responses/auth.responses';
+import { toTotpEnrolmentResponse } from '../../models/responses/mfa.responses';
 import { toUserResponse } from '../../models/responses/user.responses';
 import { AuthService } from '../../services/auth.service';
+import { MfaService } from '../../services/mfa.service';
 import { UserService } from '../../services/user.service';
 import type { RequestCtx } from '../dependencies';
 
 type In<K extends keyof Inputs> = Inputs<Principal>[K];
+
+const NO_STORE = { 'cache-control': 'no-store' } as const;
 
 @injectable()
 export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
   constructor(
     @inject(UserService) private readonly users: UserService,
     @inject(AuthService) private readonly auth: AuthService,
+    @inject(MfaService) private readonly mfa: MfaService,
   ) {}
 
   async createUser({ body }: In<'createUser'>) {
@@ -66,5 +71,25 @@ export class UsersRoutes implements UsersHandlers<RequestCtx, Principal> {
   async deleteUser({ principal, path }: In<'deleteUser'>, ctx: RequestCtx) {
     await this.users.delete(principal, path.user_id, ctx);
     return { status: 204 } as const;
+  }
+
+  async startTotpEnrolment({ principal }: In<'startTotpEnrolment'>) {
+    const enrolment = await this.mfa.startEnrolment(principal);
+    return { status: 201, body: toTotpEnrolmentResponse(enrolment), headers: NO_STORE } as const;
+  }
+
+  async confirmTotpEnrolment({ principal, body }: In<'confirmTotpEnrolment'>, ctx: RequestCtx) {
+    const codes = await this.mfa.confirmEnrolment(principal, body.code, ctx);
+    return { status: 200, body: { recovery_codes: codes }, headers: NO_STORE } as const;
+  }
+
+  async removeTotp({ principal, body }: In<'removeTotp'>, ctx: RequestCtx) {
+    await this.mfa.remove(principal, body.current_password, ctx);
+    return { status: 204 } as const;
+  }
+
+  async replaceRecoveryCodes({ principal, body }: In<'replaceRecoveryCodes'>, ctx: RequestCtx) {
+    const codes = await this.mfa.replaceRecoveryCodes(principal, body.current_password, ctx);
+    return { status: 200, body: { recovery_codes: codes }, headers: NO_STORE } as const;
   }
 }

@@ -11,6 +11,8 @@ export class SessionEntity {
   ip!: string | null;
   revokedAt!: Date | null;
   revokedReason!: string | null;
+  /** How the login that opened it authenticated (RFC 8176 values): `pwd`, then `otp` after the MFA step. */
+  amr!: string[];
 }
 
 export const SessionSchema = new EntitySchema<SessionEntity>({
@@ -26,5 +28,6 @@ export const SessionSchema = new EntitySchema<SessionEntity>({
     ip: { type: 'string', length: 64, nullable: true },
     revokedAt: { type: 'datetime', columnType: 'timestamptz', nullable: true },
     revokedReason: { type: 'string', length: 32, nullable: true },
+    amr: { type: 'text[]', default: '{pwd}' },
   },
 });

@@ -9,6 +9,7 @@ export class UserEntity {
   passwordHash!: string;
   roles!: Role[];
   isActive!: boolean;
+  mfaEnabled!: boolean;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -30,6 +31,7 @@ export const UserSchema = new EntitySchema<UserEntity>({
     passwordHash: { type: 'text', lazy: true },
     roles: { type: 'text[]' },
     isActive: { type: 'boolean' },
+    mfaEnabled: { type: 'boolean', default: false },
     createdAt: { type: 'datetime', columnType: 'timestamptz' },
     updatedAt: { type: 'datetime', columnType: 'timestamptz' },
   },

@@ -7,6 +7,16 @@ export interface TokenSubject {
   roles: Role[];
 }
 
+/** How a session's login authenticated, as RFC 8176 names it: the `amr` claim of its access tokens. */
+export type AuthMethod = 'pwd' | 'otp';
+
+/** What an access token says: whom it speaks for, how and when they logged in. */
+export interface AccessGrant extends TokenSubject {
+  amr: AuthMethod[];
+  /** When the session's login happened (`auth_time`). */
+  authTime: Date;
+}
+
 /** The authenticated caller of a request, from a verified access token whose session is live. */
 export interface Principal extends TokenSubject {
   /** The caller's user as read by the same lookup that found the session live. */
@@ -29,6 +39,7 @@ export interface Session {
   userAgent: string | null;
   ip: string | null;
   revokedAt: Date | null;
+  amr: AuthMethod[];
 }
 
 export interface TokenPair {

@@ -1,4 +1,5 @@
-export type Role = 'user' | 'admin';
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** A user as the services see it: never carries the password hash. */
 export interface User {
@@ -8,6 +9,8 @@ export interface User {
   fullName: string | null;
   roles: Role[];
   isActive: boolean;
+  /** An authenticator app (TOTP) is active: login needs its code. */
+  mfaEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -18,5 +18,6 @@ export function toUserChanges(body: UserSelfUpdateRequest | UserAdminUpdateReque
   if (body.full_name !== undefined) changes.fullName = body.full_name;
   if ('roles' in body && body.roles !== undefined) changes.roles = body.roles;
   if ('is_active' in body && body.is_active !== undefined) changes.isActive = body.is_active;
+  if ('mfa_enabled' in body && body.mfa_enabled === false) changes.mfaEnabled = false;
   return changes;
 }

@@ -11,6 +11,7 @@ export function toUserResponse(user: User): UserResponse {
     full_name: user.fullName,
     roles: user.roles,
     is_active: user.isActive,
+    mfa_enabled: user.mfaEnabled,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };
