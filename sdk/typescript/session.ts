@@ -5,9 +5,11 @@
  * GATEHOUSE_ADMIN_PASSWORD. Prints one line per step; exits 1 on the first unexpected result.
  */
 import { randomBytes } from 'node:crypto';
+import { URI, type TOTP } from 'otpauth';
 import {
   AuthApi,
   Configuration,
+  MfaRequiredProblemFromJSON,
   ProblemFromJSON,
   ResponseError,
   SystemApi,
@@ -33,8 +35,14 @@ const say = (step: string, detail: string) => console.log(`${step.padEnd(16)} ${
 
 const config = (accessToken?: string) => new Configuration({ basePath: baseUrl, accessToken });
 
-/** The call must fail with `status`: its response, and the typed Problem when it has a body. */
-async function failure(status: number, call: () => Promise<unknown>): Promise<[Response, Problem | undefined]> {
+/**
+ * The call must fail with `status`: its response, the typed Problem when it has a body, and the
+ * body as parsed (a Problem's extension members, which the Problem model leaves out).
+ */
+async function failure(
+  status: number,
+  call: () => Promise<unknown>,
+): Promise<[Response, Problem | undefined, unknown]> {
   const error = await call().then(
     () => new Unexpected(`expected ${status}, got a success`),
     (e: unknown) => e,
@@ -42,7 +50,8 @@ async function failure(status: number, call: () => Promise<unknown>): Promise<[R
   if (!(error instanceof ResponseError)) throw error;
   check(error.response.status === status, `expected ${status}, got ${error.response.status}`);
   const text = await error.response.text();
-  return [error.response, text ? ProblemFromJSON(JSON.parse(text)) : undefined];
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  return [error.response, body === undefined ? undefined : ProblemFromJSON(body), body];
 }
 
 async function session(): Promise<void> {
@@ -118,7 +127,7 @@ async function session(): Promise<void> {
   );
   say('refresh', `401 after logout: ${ended?.title}`);
 
-  await new UsersApi(config()).createUser({
+  const other = await new UsersApi(config()).createUser({
     userCreate: { username: `${username}_2`, email: `${username}_2@example.com`, password },
   });
   const admin = await new AuthApi(config()).createToken({
@@ -141,6 +150,31 @@ async function session(): Promise<void> {
   const updated = await asAdmin.updateUser({ userId: created.id, userAdminUpdate: { full_name: NAME } });
   check(updated.full_name === NAME && updated.roles.join() === 'user', 'admin update');
   say('admin update', `200 sent {"full_name": "${NAME}"} -> roles=${JSON.stringify(updated.roles)}`);
+  // MFA: the second user enrols an authenticator app with the otpauth URI, then logs in through the MFA step.
+  const login = { tokenRequest: { username: other.username, password } };
+  const signedIn = await new AuthApi(config()).createToken(login);
+  const own = new UsersApi(config(signedIn.access_token));
+  const enrolment = await own.startTotpEnrolment();
+  const app = URI.parse(enrolment.otpauth_uri) as TOTP; // as an authenticator app reads it
+  check(app.issuer === 'Gatehouse' && app.label === other.username && app.digits === 6, enrolment.otpauth_uri);
+  say('mfa enrol', `201 otpauth://totp/${app.issuer}:${app.label} digits=${app.digits} period=${app.period}`);
+  const recovery = await own.confirmTotpEnrolment({ totpConfirm: { code: app.generate() } });
+  check(recovery.recovery_codes.length === 10, 'ten recovery codes');
+  say('mfa confirm', `200 TOTP on, ${recovery.recovery_codes.length} recovery codes`);
+
+  const [, , challenge] = await failure(403, () => new AuthApi(config()).createToken(login));
+  const mfa = MfaRequiredProblemFromJSON(challenge);
+  check(mfa.type.endsWith('/mfa-required') && mfa.mfa_methods.includes('totp'), `challenge ${JSON.stringify(mfa)}`);
+  say('login', `403 ${mfa.type} mfa_methods=${JSON.stringify(mfa.mfa_methods)}`);
+  // The next step's code: the one just used to confirm is spent, and one step ahead is accepted.
+  const code = app.generate({ timestamp: Date.now() + 30_000 });
+  const second = await new AuthApi(config()).completeMfaLogin({ mfaLoginRequest: { mfa_token: mfa.mfa_token, code } });
+  const claims = JSON.parse(Buffer.from(second.access_token.split('.')[1]!, 'base64url').toString()) as {
+    amr: string[];
+  };
+  check(claims.amr.join() === 'pwd,otp', `amr ${JSON.stringify(claims.amr)}`);
+  say('mfa login', `200 token_type=${second.token_type}, access token amr=${JSON.stringify(claims.amr)}`);
+
   say('done', 'every step answered as expected');
 }
 

@@ -5,11 +5,17 @@ on PYTHONPATH. Prints one line per step; exits 1 on the first unexpected result.
 Settings: GATEHOUSE_URL, GATEHOUSE_ADMIN_USERNAME, GATEHOUSE_ADMIN_PASSWORD.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import platform
 import secrets
+import struct
 import sys
+import time
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dateutil
 import gatehouse_client
@@ -20,11 +26,15 @@ from gatehouse_client import (
     ApiException,
     AuthApi,
     Configuration,
+    MfaLoginRequest,
+    MfaLoginWithCode,
+    MfaRequiredProblem,
     PasswordChange,
     Problem,
     RefreshRequest,
     SystemApi,
     TokenRequest,
+    TotpConfirm,
     User,
     UserAdminUpdate,
     UserCreate,
@@ -62,6 +72,20 @@ def expect_error(status, call):
         check(error.status == status, f"expected {status}, got {error.status}: {error.body}")
         return error
     raise Unexpected(f"expected {status}, the call succeeded")
+
+
+def totp(secret, at):
+    """The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret at Unix time `at`, as an app shows it."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def claims(access_token):
+    """The claims of a JWT, read without checking it (the server did)."""
+    payload = access_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def problem_of(error):
@@ -202,12 +226,9 @@ def main():
     say("refresh", f"401 after logout: {problem_of(error).title}")
 
     # A second user, so that the users span at least two pages of two.
+    other_password = secrets.token_urlsafe(18)
     other = users.create_user(
-        UserCreate(
-            username=f"{username}_2",
-            email=f"{username}_2@example.com",
-            password=secrets.token_urlsafe(18),
-        )
+        UserCreate(username=f"{username}_2", email=f"{username}_2@example.com", password=other_password)
     )
     say("sign-up", f"201 id={other.id} username={other.username}")
 
@@ -238,6 +259,32 @@ def main():
     updated = users.update_user(created.id, update)
     check(updated.full_name == NAME and role_names(updated) == ["user"], f"updated {updated}")
     say("admin update", f"200 sent {update.to_json()} -> roles={role_names(updated)}")
+
+    # MFA: the second user enrols an authenticator with the otpauth URI, then logs in through the MFA step.
+    login = TokenRequest(username=other.username, password=other_password)
+    bearer(auth.create_token(login).access_token)
+    enrolment = users.start_totp_enrolment()
+    uri = urlsplit(enrolment.otpauth_uri)
+    query = {key: values[0] for key, values in parse_qs(uri.query).items()}
+    check(uri.scheme == "otpauth" and uri.netloc == "totp", f"uri {enrolment.otpauth_uri}")
+    check(unquote(uri.path) == f"/Gatehouse:{other.username}" and query["issuer"] == "Gatehouse", f"label {uri.path}")
+    say("mfa enrol", f"201 {uri.scheme}://{uri.netloc}{unquote(uri.path)} digits={query['digits']} period={query['period']}")
+    recovery = users.confirm_totp_enrolment(TotpConfirm(code=totp(query["secret"], time.time())))
+    check(len(recovery.recovery_codes) == 10, f"recovery codes {recovery.recovery_codes}")
+    say("mfa confirm", f"200 TOTP on, {len(recovery.recovery_codes)} recovery codes")
+
+    bearer(None)
+    error = expect_error(403, lambda: auth.create_token(login))
+    challenge = MfaRequiredProblem.from_json(error.body)
+    methods = [getattr(method, "value", method) for method in challenge.mfa_methods]
+    check(challenge.type.endswith("/mfa-required") and "totp" in methods, f"challenge {challenge}")
+    say("login", f"403 {challenge.type} mfa_methods={methods}")
+    # The next step's code: the one just used to confirm is spent, and one step ahead is accepted.
+    step = MfaLoginWithCode(mfa_token=challenge.mfa_token, code=totp(query["secret"], time.time() + 30))
+    tokens = auth.complete_mfa_login(MfaLoginRequest(step))
+    amr = claims(tokens.access_token)["amr"]
+    check(amr == ["pwd", "otp"], f"amr {amr}")
+    say("mfa login", f"200 token_type={tokens.token_type}, access token amr={amr}")
 
     say("done", "every step answered as expected")
 

@@ -16,12 +16,17 @@ final class Problems {
   private Problems() {}
 
   static Problem read(ApiException e, ObjectMapper mapper) throws IOException {
+    return read(e, mapper, Problem.class);
+  }
+
+  /** The problem as one of the Problem's extensions, e.g. {@code MfaRequiredProblem}. */
+  static <T> T read(ApiException e, ObjectMapper mapper, Class<T> as) throws IOException {
     String body = e.getResponseBody();
     HttpHeaders headers = e.getResponseHeaders();
     String type = headers == null ? "" : headers.firstValue("Content-Type").orElse("");
     if (body == null || body.isBlank() || !type.startsWith("application/problem+json")) {
       throw new IOException("status " + e.getCode() + " without a problem document (" + type + "): " + body);
     }
-    return mapper.readValue(body, Problem.class);
+    return mapper.readValue(body, as);
   }
 }

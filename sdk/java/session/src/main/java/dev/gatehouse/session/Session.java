@@ -7,6 +7,10 @@ import dev.gatehouse.client.ApiResponse;
 import dev.gatehouse.client.api.AuthApi;
 import dev.gatehouse.client.api.SystemApi;
 import dev.gatehouse.client.api.UsersApi;
+import dev.gatehouse.client.model.MfaLoginRequest;
+import dev.gatehouse.client.model.MfaLoginWithCode;
+import dev.gatehouse.client.model.MfaMethod;
+import dev.gatehouse.client.model.MfaRequiredProblem;
 import dev.gatehouse.client.model.PasswordChange;
 import dev.gatehouse.client.model.Problem;
 import dev.gatehouse.client.model.RefreshRequest;
@@ -14,6 +18,8 @@ import dev.gatehouse.client.model.Role;
 import dev.gatehouse.client.model.SessionList;
 import dev.gatehouse.client.model.TokenRequest;
 import dev.gatehouse.client.model.TokenResponse;
+import dev.gatehouse.client.model.TotpConfirm;
+import dev.gatehouse.client.model.TotpEnrolment;
 import dev.gatehouse.client.model.User;
 import dev.gatehouse.client.model.UserAdminUpdate;
 import dev.gatehouse.client.model.UserCreate;
@@ -181,6 +187,41 @@ public final class Session {
     List<Role> roles = tolerant.getRoles();
     check(List.of(Role.USER, Role.UNKNOWN_DEFAULT_OPEN_API).equals(roles), "roles " + roles);
     log("later fields", "a new field ignored, a new role read as " + roles.get(1));
+
+    // MFA: the second user enrols an authenticator app with the otpauth URI, then logs in through
+    // the MFA step with the app's code.
+    TokenRequest otherLogin = new TokenRequest().username(username + "_2").password(newPassword);
+    UsersApi other = new UsersApi(client(anonAuth.createToken(otherLogin).getAccessToken()));
+    TotpEnrolment enrolment = other.startTotpEnrolment();
+    Totp app = new Totp(enrolment.getOtpauthUri());
+    check(app.label.equals("Gatehouse:" + username + "_2") && "Gatehouse".equals(app.parameters.get("issuer")),
+        "otpauth URI " + enrolment.getOtpauthUri());
+    log("mfa enrol", "201 otpauth://totp/" + app.label + " digits=" + app.parameters.get("digits")
+        + " period=" + app.parameters.get("period"));
+    long now = System.currentTimeMillis() / 1000;
+    List<String> recovery = other.confirmTotpEnrolment(new TotpConfirm().code(app.code(now))).getRecoveryCodes();
+    check(recovery.size() == 10, "recovery codes " + recovery);
+    log("mfa confirm", "200 TOTP on, " + recovery.size() + " recovery codes");
+
+    MfaRequiredProblem challenge;
+    try {
+      anonAuth.createToken(otherLogin);
+      throw new AssertionError("expected 403 mfa-required, the login succeeded");
+    } catch (ApiException e) {
+      check(e.getCode() == 403, e.getCode() + " instead of 403: " + e.getResponseBody());
+      challenge = Problems.read(e, anonymous.getObjectMapper(), MfaRequiredProblem.class);
+    }
+    check(challenge.getType().toString().endsWith("/mfa-required")
+        && challenge.getMfaMethods().contains(MfaMethod.TOTP), "challenge " + challenge);
+    log("login", "403 " + challenge.getType() + " mfa_methods=" + challenge.getMfaMethods());
+    // The next step's code: the one just used to confirm is spent, and one step ahead is accepted.
+    MfaLoginWithCode step = new MfaLoginWithCode().mfaToken(challenge.getMfaToken()).code(app.code(now + 30));
+    TokenResponse mfaTokens = anonAuth.completeMfaLogin(new MfaLoginRequest(step));
+    String payload = mfaTokens.getAccessToken().split("\\.")[1];
+    List<?> amr = (List<?>) mapper.readValue(java.util.Base64.getUrlDecoder().decode(payload), java.util.Map.class)
+        .get("amr");
+    check(List.of("pwd", "otp").equals(amr), "amr " + amr);
+    log("mfa login", "200 token_type=" + mfaTokens.getTokenType() + ", access token amr=" + amr);
   }
 
   /** A client for the server; with a token, every request carries it. */
