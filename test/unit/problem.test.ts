@@ -1,5 +1,9 @@
-import { AppError, ConflictError, STATUS } from '../../src/core/errors';
-import { isUnavailable, toAppError } from '../../src/api/middleware/problem';
+import express from 'express';
+import request from 'supertest';
+import { AppError, ConflictError, NotImplementedError, STATUS } from '../../src/core/errors';
+import { isUnavailable, problemHandler, toAppError } from '../../src/api/middleware/problem';
+import { createLogger } from '../../src/core/logging';
+import { MemoryTransport } from '../support/app';
 import { CircuitOpenError } from '../../src/core/breaker';
 
 describe('toAppError', () => {
@@ -82,5 +86,30 @@ describe('toAppError', () => {
       expect({ code, ok: status >= 400 && status <= 599 && title.length > 0 }).toEqual({ code, ok: true });
     }
     expect(new AppError('conflict', 'x').name).toBe('AppError');
+  });
+});
+
+describe('problemHandler', () => {
+  it('logs a generated stub`s 501 as a warning naming the operation, without a stack trace', async () => {
+    const logs = new MemoryTransport();
+    const app = express();
+    app.get('/stub', () => {
+      throw new NotImplementedError('getStub');
+    });
+    app.get('/bug', () => {
+      throw new Error('a bug');
+    });
+    app.use(problemHandler(createLogger('debug', [logs])));
+
+    const res = await request(app).get('/stub');
+    expect(res.status).toBe(501);
+    expect(res.body).toMatchObject({ type: 'urn:gatehouse:problem:not_implemented', operation_id: 'getStub' });
+    expect(logs.entries).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'request failed: not implemented', operation_id: 'getStub' }),
+    ]);
+    expect(JSON.stringify(logs.entries)).not.toMatch(/stack|at /);
+
+    expect((await request(app).get('/bug')).status).toBe(500);
+    expect(logs.entries[1]).toMatchObject({ level: 'error', message: 'request failed' });
   });
 });

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { describeError, safeMessage, safeStack } from '../../core/error-description';
-import { AppError, STATUS, type ErrorCode, type FieldError } from '../../core/errors';
+import { AppError, NotImplementedError, STATUS, type ErrorCode, type FieldError } from '../../core/errors';
 import type { Logger } from '../../core/logging';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:gatehouse:problem:';
@@ -141,6 +141,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       // Expected while a dependency is down, once per request: a line each, not a stack trace each.
       const { message, name: _name, ...where } = describeError(cause);
       logger.warn('request failed: unavailable', { request_id: req.id, reason: message, ...where });
+    } else if (error instanceof NotImplementedError) {
+      // A generated stub not yet filled in: where, not a stack trace (make check lists them too).
+      logger.warn('request failed: not implemented', { request_id: req.id, operation_id: error.operationId });
     } else if (status >= 500) {
       logger.error('request failed', { request_id: req.id, error: describe(cause) });
     }
