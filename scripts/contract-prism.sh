@@ -8,7 +8,10 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 upstream=$(free_port)
 proxy=$(free_port)
 log=$(mktemp)
-npx prism proxy generated/openapi.json "http://127.0.0.1:$upstream" --host 127.0.0.1 --port "$proxy" > "$log" 2>&1 &
+# The binary itself, not `npx prism`: $! must be Prism's own process for the trap to stop it (npx
+# would leave its child running after the script ends).
+node_modules/.bin/prism proxy generated/openapi.json "http://127.0.0.1:$upstream" --host 127.0.0.1 --port "$proxy" \
+  > "$log" 2>&1 &
 prism=$!
 trap 'kill $prism 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 60); do
